@@ -1,0 +1,64 @@
+"""Sites (tenants), their members and their API clients (hospital systems)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class Site(models.Model):
+    """A hospital or department: every clinical row belongs to exactly one site."""
+
+    slug = models.SlugField(max_length=64, unique=True)
+    name = models.CharField(max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.slug
+
+
+class Role(models.TextChoices):
+    CLINICIAN = "clinician", "Clinician"
+    ML_ENGINEER = "ml_engineer", "ML engineer"
+    AUDITOR = "auditor", "Auditor"
+
+
+class Membership(models.Model):
+    """Which site a user works for, and as what."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership"
+    )
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="memberships")
+    role = models.CharField(max_length=32, choices=Role.choices, default=Role.CLINICIAN)
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.site} ({self.role})"
+
+
+class ApiClient(models.Model):
+    """A hospital system that calls the API with a bearer token. Only the token's hash is stored."""
+
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="api_clients")
+    name = models.CharField(max_length=200)
+    token_prefix = models.CharField(max_length=12, help_text="First characters, to recognise it.")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["site", "name"],
+                condition=models.Q(revoked_at__isnull=True),
+                name="one_live_client_name_per_site",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} @ {self.site} ({self.token_prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

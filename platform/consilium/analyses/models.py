@@ -1,0 +1,89 @@
+"""Analyses (one model version run on one study) and their predictions.
+
+The database is the source of truth for every job; the broker only carries the analysis id.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+
+
+class AnalysisStatus(models.TextChoices):
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+
+class Analysis(models.Model):
+    FINISHED = (AnalysisStatus.SUCCEEDED, AnalysisStatus.FAILED)
+    # Allowed transitions of the state machine; update_status() refuses any other.
+    TRANSITIONS = {
+        AnalysisStatus.QUEUED: {AnalysisStatus.RUNNING, AnalysisStatus.FAILED},
+        AnalysisStatus.RUNNING: {
+            AnalysisStatus.RUNNING,  # a redelivered message after a worker died
+            AnalysisStatus.QUEUED,  # recovered after its worker died
+            AnalysisStatus.SUCCEEDED,
+            AnalysisStatus.FAILED,
+        },
+        AnalysisStatus.SUCCEEDED: set(),
+        AnalysisStatus.FAILED: {AnalysisStatus.QUEUED},  # an explicit retry
+    }
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    site = models.ForeignKey("accounts.Site", on_delete=models.PROTECT, related_name="analyses")
+    study = models.ForeignKey("imaging.Study", on_delete=models.CASCADE, related_name="analyses")
+    model_version = models.ForeignKey(
+        "registry.ModelVersion", on_delete=models.PROTECT, related_name="analyses"
+    )
+    status = models.CharField(
+        max_length=16, choices=AnalysisStatus.choices, default=AnalysisStatus.QUEUED, db_index=True
+    )
+    attempt = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    worker = models.CharField(max_length=200, blank=True, help_text="Celery hostname running it.")
+    modality_gate = models.JSONField(default=dict, blank=True)
+    input_summary = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "analyses"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["study", "model_version"], name="one_analysis_per_study_and_model"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"analysis {self.pk} ({self.status})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in self.FINISHED
+
+    def can_move_to(self, status: str) -> bool:
+        return status in self.TRANSITIONS[AnalysisStatus(self.status)]
+
+
+class Prediction(models.Model):
+    analysis = models.ForeignKey(Analysis, on_delete=models.CASCADE, related_name="predictions")
+    finding = models.CharField(max_length=100)
+    probability = models.FloatField()
+    threshold = models.FloatField()
+    positive = models.BooleanField()
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["analysis", "finding"], name="one_prediction_per_finding"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.finding}: {self.probability:.3f}"

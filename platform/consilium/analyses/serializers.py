@@ -1,0 +1,106 @@
+"""The /api/v1 analysis representation (CONTRACTS.md)."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from rest_framework import serializers
+
+from consilium.analyses.models import Analysis
+
+DECISION_SUPPORT = "Decision support, not a diagnosis."
+
+
+class AnalysisCreateSerializer(serializers.Serializer):
+    study_instance_uid = serializers.CharField(
+        max_length=64,
+        help_text="The StudyInstanceUID as the hospital sent it (or the de-identified one).",
+    )
+
+
+class AnalysisCreatedSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    status = serializers.CharField()
+    url = serializers.CharField()
+
+
+class PredictionSerializer(serializers.Serializer):
+    finding = serializers.CharField()
+    probability = serializers.FloatField()
+    positive = serializers.BooleanField()
+    threshold = serializers.FloatField()
+
+
+class ModelRefSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    version = serializers.CharField()
+
+
+class ModalitySharesSerializer(serializers.Serializer):
+    image = serializers.FloatField()
+    note = serializers.FloatField()
+
+
+class NoteAttributionSerializer(serializers.Serializer):
+    token = serializers.CharField()
+    score = serializers.FloatField()
+
+
+class ExplanationSerializer(serializers.Serializer):
+    status = serializers.CharField(help_text="'not_computed' until explanations are produced.")
+    image_heatmaps = serializers.DictField(child=serializers.URLField())
+    note_attributions = NoteAttributionSerializer(many=True)
+    modality_contributions = ModalitySharesSerializer(allow_null=True)
+
+
+class AnalysisSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    status = serializers.ChoiceField(choices=["queued", "running", "succeeded", "failed"])
+    error = serializers.CharField(allow_blank=True)
+    attempt = serializers.IntegerField()
+    study_instance_uid = serializers.CharField(help_text="De-identified StudyInstanceUID.")
+    model = ModelRefSerializer()
+    predictions = PredictionSerializer(many=True)
+    modality_gate = ModalitySharesSerializer(
+        allow_null=True, help_text="The model's own gate values."
+    )
+    explanation = ExplanationSerializer()
+    report_url = serializers.CharField(allow_null=True)
+    created_at = serializers.DateTimeField()
+    finished_at = serializers.DateTimeField(allow_null=True)
+    disclaimer = serializers.CharField()
+
+
+def analysis_url(analysis: Analysis) -> str:
+    return reverse("api:analysis-detail", kwargs={"analysis_id": analysis.pk})
+
+
+def analysis_representation(analysis: Analysis) -> dict:
+    gate = analysis.modality_gate or None
+    return {
+        "id": analysis.pk,
+        "status": analysis.status,
+        "error": analysis.error,
+        "attempt": analysis.attempt,
+        "study_instance_uid": analysis.study.study_instance_uid,
+        "model": {"name": analysis.model_version.name, "version": analysis.model_version.version},
+        "predictions": [
+            {
+                "finding": prediction.finding,
+                "probability": prediction.probability,
+                "positive": prediction.positive,
+                "threshold": prediction.threshold,
+            }
+            for prediction in analysis.predictions.all()
+        ],
+        "modality_gate": gate,
+        "explanation": {
+            "status": "not_computed",
+            "image_heatmaps": {},
+            "note_attributions": [],
+            "modality_contributions": None,
+        },
+        "report_url": None,
+        "created_at": analysis.created_at,
+        "finished_at": analysis.finished_at,
+        "disclaimer": DECISION_SUPPORT,
+    }

@@ -1,0 +1,185 @@
+"""Requesting and running analyses. Tasks and views call these; the logic lives here."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.utils import timezone
+
+from consilium.accounts.models import Site
+from consilium.analyses.inference import InferenceInputError, study_predict
+from consilium.analyses.models import Analysis, AnalysisStatus, Prediction
+from consilium.audit.models import Action
+from consilium.audit.services import Actor, audit_record
+from consilium.imaging.models import Study
+from consilium.imaging.selectors import study_instances
+from consilium.registry.selectors import model_version_active
+
+logger = logging.getLogger(__name__)
+
+
+class AnalysisRequestError(ValueError):
+    """The analysis cannot be requested; the message says why and what to do."""
+
+
+class AnalysisStateError(RuntimeError):
+    """A transition the state machine does not allow: a programming error."""
+
+
+def analysis_update_status(*, analysis: Analysis, status: str, **fields: object) -> Analysis:
+    """The one place a status changes. The caller holds the row lock."""
+    if not analysis.can_move_to(status):
+        raise AnalysisStateError(
+            f"Analysis {analysis.pk}: {analysis.status} -> {status} is not allowed."
+        )
+    analysis.status = status
+    for name, value in fields.items():
+        setattr(analysis, name, value)
+    analysis.save(update_fields=["status", *fields.keys()])
+    return analysis
+
+
+def _enqueue(analysis_id: str) -> None:
+    from consilium.analyses.tasks import analysis_run
+
+    analysis_run.delay(analysis_id)
+
+
+def analysis_request(*, site: Site, actor: Actor, study: Study) -> tuple[Analysis, bool]:
+    """The analysis of `study` by the active model: created and queued, or the existing one."""
+    model_version = model_version_active()
+    if model_version is None:
+        raise AnalysisRequestError("No model is active; an ML engineer must register one.")
+    if study.site_id != site.pk:
+        raise AnalysisRequestError("The study belongs to another site.")
+    if not study.notes.exists() and not study_instances(study=study).exists():
+        raise AnalysisRequestError("The study has neither images nor notes yet; upload them first.")
+    with transaction.atomic():
+        analysis, created = Analysis.objects.get_or_create(
+            study=study, model_version=model_version, defaults={"site": site}
+        )
+        audit_record(
+            site=site,
+            actor=actor,
+            action=Action.ANALYSIS_REQUESTED,
+            target=analysis,
+            details={"created": created, "model": str(model_version)},
+        )
+        if created:
+            analysis_id = str(analysis.pk)
+            transaction.on_commit(lambda: _enqueue(analysis_id))
+    return analysis, created
+
+
+def _local_path(name: str) -> Path:
+    # FileSystemStorage answers path(); an object store would stage a copy instead.
+    return Path(default_storage.path(name))
+
+
+def _study_inputs(study: Study) -> tuple[list[Path], str | None, dict]:
+    instances = [i for i in study_instances(study=study) if i.rows and i.columns]
+    notes = [note.text for note in study.notes.order_by("created_at")]
+    paths = [_local_path(instance.file.name) for instance in instances]
+    note = "\n\n".join(notes) if notes else None
+    summary = {"instances": len(paths), "notes": len(notes)}
+    return paths, note, summary
+
+
+def analysis_execute(*, analysis_id: str, worker: str) -> None:
+    """Run one analysis; safe to call twice or after a crash (the status says what is left)."""
+    with transaction.atomic():
+        analysis = (
+            Analysis.objects.select_for_update()
+            .select_related("study", "model_version")
+            .filter(pk=analysis_id)
+            .first()
+        )
+        if analysis is None or analysis.is_finished:
+            return
+        analysis_update_status(
+            analysis=analysis,
+            status=AnalysisStatus.RUNNING,
+            attempt=analysis.attempt + 1,
+            worker=worker,
+            started_at=timezone.now(),
+        )
+    paths, note, summary = _study_inputs(analysis.study)
+    try:
+        if not paths and not note:
+            raise InferenceInputError("The study has no decodable images and no notes.")
+        scores = study_predict(
+            checkpoint_dir=analysis.model_version.checkpoint_dir, dicom_paths=paths, note=note
+        )
+    except InferenceInputError as error:
+        _finish_failed(analysis_id=analysis_id, error=str(error))
+        return
+    with transaction.atomic():
+        analysis = Analysis.objects.select_for_update().get(pk=analysis_id)
+        if analysis.is_finished:  # a duplicate delivery finished first
+            return
+        Prediction.objects.filter(analysis=analysis).delete()
+        Prediction.objects.bulk_create(
+            Prediction(
+                analysis=analysis,
+                finding=score.finding,
+                probability=score.probability,
+                threshold=score.threshold,
+                positive=score.positive,
+            )
+            for score in scores.findings
+        )
+        analysis_update_status(
+            analysis=analysis,
+            status=AnalysisStatus.SUCCEEDED,
+            modality_gate=scores.modality_gate,
+            input_summary=summary,
+            error="",
+            finished_at=timezone.now(),
+        )
+
+
+def _finish_failed(*, analysis_id: str, error: str) -> None:
+    with transaction.atomic():
+        analysis = Analysis.objects.select_for_update().get(pk=analysis_id)
+        if analysis.is_finished:
+            return
+        analysis_update_status(
+            analysis=analysis, status=AnalysisStatus.FAILED, error=error, finished_at=timezone.now()
+        )
+
+
+def analysis_fail(*, analysis_id: str, error: str) -> None:
+    """Give up on an analysis after its retries (called by the task's failure path)."""
+    _finish_failed(analysis_id=analysis_id, error=error)
+
+
+def analysis_recover_orphans(*, worker: str) -> list[str]:
+    """Re-queue work whose messages may be gone: a worker that died mid-task, a broker restarted.
+
+    Called when a worker starts. Running analyses last claimed by this worker's hostname go back
+    to queued; every queued analysis is re-sent (a duplicate delivery is harmless by design).
+    """
+    with transaction.atomic():
+        orphans = list(
+            Analysis.objects.select_for_update().filter(
+                status=AnalysisStatus.RUNNING, worker=worker
+            )
+        )
+        for analysis in orphans:
+            analysis_update_status(analysis=analysis, status=AnalysisStatus.QUEUED)
+        queued = [
+            str(pk)
+            for pk in Analysis.objects.filter(status=AnalysisStatus.QUEUED).values_list(
+                "pk", flat=True
+            )
+        ]
+    for analysis_id in queued:
+        _enqueue(analysis_id)
+    if queued:
+        logger.info(
+            "Re-queued %d analyses (%d orphaned by a dead worker)", len(queued), len(orphans)
+        )
+    return queued

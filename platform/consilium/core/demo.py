@@ -1,0 +1,57 @@
+"""The demo site, clinician, API token and model that `make run` seeds (idempotent)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+
+from consilium.accounts.models import ApiClient
+from consilium.accounts.services import (
+    api_client_create,
+    site_get_or_create,
+    token_hash,
+    user_create,
+)
+from consilium.registry.models import ModelVersion
+from consilium.registry.services import model_version_register
+from consilium.runtime import persistent_secret, var_dir
+
+DEMO_SITE = "demo"
+DEMO_CLINICIAN = "clinician"
+DEMO_CLIENT = "demo-pacs"
+
+
+@dataclass(frozen=True)
+class DemoCredentials:
+    site: str
+    username: str
+    password: str
+    api_token: str
+
+
+def demo_seed() -> DemoCredentials:
+    """The demo site with a clinician and an API client; the same credentials on every run."""
+    site = site_get_or_create(slug=DEMO_SITE, name="Demo Hospital (synthetic data)")
+    password = persistent_secret("demo_clinician_password", nbytes=9)
+    user_create(site=site, username=DEMO_CLINICIAN, password=password)
+    token_file = var_dir() / "secrets" / "demo_api_token"
+    token = token_file.read_text().strip() if token_file.exists() else ""
+    live = ApiClient.objects.filter(token_hash=token_hash(token), revoked_at__isnull=True).exists()
+    if not token or not live:
+        token = api_client_create(site=site, name=DEMO_CLIENT).token
+        token_file.write_text(token)
+        token_file.chmod(0o600)
+    return DemoCredentials(
+        site=DEMO_SITE, username=DEMO_CLINICIAN, password=password, api_token=token
+    )
+
+
+def demo_model_ensure(*, progress: bool = True) -> ModelVersion:
+    """Train (first run) or load the demonstration model and make it active if none is."""
+    from ml.demo import ensure_demo_checkpoint
+
+    checkpoint = ensure_demo_checkpoint(Path(settings.MODELS_DIR) / "demo", progress=progress)
+    has_active = ModelVersion.objects.filter(is_active=True).exists()
+    return model_version_register(checkpoint_dir=checkpoint, activate=not has_active)

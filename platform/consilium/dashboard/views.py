@@ -1,0 +1,72 @@
+"""Clinician pages: worklist, study viewer with predictions, rendered images."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from consilium.analyses.services import AnalysisRequestError, analysis_request
+from consilium.audit.models import Action
+from consilium.audit.services import audit_record
+from consilium.dashboard.access import site_member_required
+from consilium.dashboard.selectors import study_view, worklist_page
+from consilium.imaging.models import Instance, Study
+from consilium.imaging.rendering import RenderError, dicom_render_png
+
+
+@require_GET
+@site_member_required
+def worklist(request: HttpRequest) -> HttpResponse:
+    page = worklist_page(site=request.site, page=request.GET.get("page"))
+    return render(request, "dashboard/worklist.html", {"page": page, "site": request.site})
+
+
+@require_GET
+@site_member_required
+def study_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    view = study_view(site=request.site, pk=pk)
+    if view is None:
+        raise Http404("No such study at your site.")
+    audit_record(
+        site=request.site, actor=request.user, action=Action.STUDY_VIEWED, target=view.study
+    )
+    return render(request, "dashboard/study.html", {"view": view, "site": request.site})
+
+
+@require_POST
+@site_member_required
+def study_analyse(request: HttpRequest, pk: int) -> HttpResponse:
+    study = Study.objects.filter(site=request.site, pk=pk).first()
+    if study is None:
+        raise Http404("No such study at your site.")
+    try:
+        analysis_request(site=request.site, actor=request.user, study=study)
+    except AnalysisRequestError as error:
+        messages.error(request, str(error))
+    return redirect("dashboard:study", pk=study.pk)
+
+
+@require_GET
+@site_member_required
+def instance_png(request: HttpRequest, pk: int) -> HttpResponse:
+    instance = (
+        Instance.objects.filter(series__study__site=request.site, pk=pk)
+        .select_related("series")
+        .first()
+    )
+    if instance is None:
+        raise Http404("No such image at your site.")
+    try:
+        frame = max(int(request.GET.get("frame", 1)) - 1, 0)
+    except ValueError:
+        frame = 0
+    try:
+        with instance.file.open("rb") as handle:
+            png = dicom_render_png(handle, frame=frame)
+    except RenderError as error:
+        return HttpResponse(str(error), status=422, content_type="text/plain")
+    response = HttpResponse(png, content_type="image/png")
+    response["Cache-Control"] = "private, max-age=3600"
+    return response

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class DicomwebConfig(AppConfig):
+    name = "consilium.dicomweb"
+    label = "dicomweb"

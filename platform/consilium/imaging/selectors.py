@@ -1,0 +1,41 @@
+"""Read-only queries over the de-identified store, always scoped to a site."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch, QuerySet
+
+from consilium.accounts.models import Site
+from consilium.imaging.deid import study_uid_remap
+from consilium.imaging.models import Instance, Study
+
+
+def study_get_by_uid(*, site: Site, uid: str) -> Study | None:
+    """A study by the UID the hospital sent, or by its de-identified UID."""
+    uid = uid.strip()
+    if not uid:
+        return None
+    candidates = {uid}
+    if all(part.isdigit() for part in uid.split(".")) and len(uid) <= 64:
+        candidates.add(study_uid_remap(uid))
+    return Study.objects.filter(site=site, study_instance_uid__in=candidates).first()
+
+
+def study_list(*, site: Site) -> QuerySet[Study]:
+    return Study.objects.filter(site=site).select_related("patient")
+
+
+def study_instances(*, study: Study) -> QuerySet[Instance]:
+    return (
+        Instance.objects.filter(series__study=study)
+        .select_related("series")
+        .order_by("series__series_number", "series_id", "instance_number", "id")
+    )
+
+
+def study_get_with_content(*, site: Site, pk: int) -> Study | None:
+    return (
+        Study.objects.filter(site=site, pk=pk)
+        .select_related("patient")
+        .prefetch_related(Prefetch("notes"))
+        .first()
+    )
