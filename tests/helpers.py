@@ -14,7 +14,7 @@ BOUNDARY = "consilium-test-boundary"
 STOW_CONTENT_TYPE = f'multipart/related; type="application/dicom"; boundary={BOUNDARY}'
 
 
-def testdata(name: str) -> Path:
+def dicom_testfile(name: str) -> Path:
     return Path(get_testdata_file(name))
 
 

@@ -9,7 +9,7 @@ from tests.helpers import (
     note_resource,
     site_token,
     stow_body,
-    testdata,
+    dicom_testfile,
 )
 
 
@@ -19,10 +19,10 @@ def uploaded_study(client, db):
     import pydicom
 
     site, token = site_token("north")
-    ct = testdata("CT_small.dcm")
+    ct = dicom_testfile("CT_small.dcm")
     response = client.post(
         "/dicomweb/studies",
-        data=stow_body(ct.read_bytes(), testdata("MR_small.dcm").read_bytes()),
+        data=stow_body(ct.read_bytes(), dicom_testfile("MR_small.dcm").read_bytes()),
         content_type=STOW_CONTENT_TYPE,
         **auth(token),
     )

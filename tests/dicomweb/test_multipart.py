@@ -40,7 +40,8 @@ def test_parts_survive_any_read_size(step: int) -> None:
 
 def test_large_part_is_spooled_to_disk(monkeypatch) -> None:
     monkeypatch.setattr(multipart, "SPOOL_LIMIT", 1024)
-    part = next(iter_parts(io.BytesIO(body(b"z" * 10_000)), "b0undary"))
+    parts = iter_parts(io.BytesIO(body(b"z" * 10_000)), "b0undary")
+    part = next(parts)
     assert part.body._rolled  # on disk, not in memory
     assert part.body.read() == b"z" * 10_000
 

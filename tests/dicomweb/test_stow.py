@@ -9,7 +9,7 @@ import pytest
 
 from consilium.audit.models import AuditEvent
 from consilium.imaging.models import Instance, Study
-from tests.helpers import STOW_CONTENT_TYPE, auth, site_token, stow_body, testdata
+from tests.helpers import STOW_CONTENT_TYPE, auth, site_token, stow_body, dicom_testfile
 
 pytestmark = pytest.mark.django_db
 
@@ -28,8 +28,8 @@ def stow(client, token: str, *payloads: bytes):
 
 def test_stores_de_identified_instances_and_answers_dicom_json(client) -> None:
     _, token = site_token()
-    ct = testdata("CT_small.dcm").read_bytes()
-    original = pydicom.dcmread(testdata("CT_small.dcm"))
+    ct = dicom_testfile("CT_small.dcm").read_bytes()
+    original = pydicom.dcmread(dicom_testfile("CT_small.dcm"))
     response = stow(client, token, ct)
     assert response.status_code == 200, response.content
     assert response["Content-Type"] == "application/dicom+json"
@@ -46,7 +46,7 @@ def test_stores_de_identified_instances_and_answers_dicom_json(client) -> None:
 
 def test_resending_an_instance_is_idempotent(client) -> None:
     _, token = site_token()
-    ct = testdata("CT_small.dcm").read_bytes()
+    ct = dicom_testfile("CT_small.dcm").read_bytes()
     assert stow(client, token, ct).status_code == 200
     again = stow(client, token, ct)
     assert again.status_code == 200
@@ -55,7 +55,7 @@ def test_resending_an_instance_is_idempotent(client) -> None:
 
 def test_a_non_dicom_part_fails_alone_with_a_reason(client) -> None:
     _, token = site_token()
-    response = stow(client, token, testdata("MR_small.dcm").read_bytes(), b"%PDF-1.4 not dicom")
+    response = stow(client, token, dicom_testfile("MR_small.dcm").read_bytes(), b"%PDF-1.4 not dicom")
     assert response.status_code == 202
     body = response.json()
     assert len(body[REFERENCED]["Value"]) == 1
@@ -92,7 +92,7 @@ def test_malformed_multipart_is_400(client) -> None:
 
 
 def test_missing_or_invalid_token_is_401(client) -> None:
-    body = stow_body(testdata("CT_small.dcm").read_bytes())
+    body = stow_body(dicom_testfile("CT_small.dcm").read_bytes())
     missing = client.post("/dicomweb/studies", data=body, content_type=STOW_CONTENT_TYPE)
     invalid = client.post(
         "/dicomweb/studies", data=body, content_type=STOW_CONTENT_TYPE, **auth("nope")
@@ -105,8 +105,8 @@ def test_missing_or_invalid_token_is_401(client) -> None:
 def test_other_site_sees_404(client) -> None:
     _, token_a = site_token("a")
     _, token_b = site_token("b")
-    original = pydicom.dcmread(testdata("CT_small.dcm"))
-    stow(client, token_a, testdata("CT_small.dcm").read_bytes())
+    original = pydicom.dcmread(dicom_testfile("CT_small.dcm"))
+    stow(client, token_a, dicom_testfile("CT_small.dcm").read_bytes())
     study_uid = Study.objects.get().study_instance_uid
     for uid in (study_uid, original.StudyInstanceUID):
         assert client.get(f"/dicomweb/studies/{uid}/series", **auth(token_a)).status_code == 200
@@ -117,8 +117,8 @@ def test_other_site_sees_404(client) -> None:
 
 def test_qido_finds_a_study_by_the_uid_the_hospital_sent(client) -> None:
     _, token = site_token()
-    original = pydicom.dcmread(testdata("CT_small.dcm"))
-    stow(client, token, testdata("CT_small.dcm").read_bytes())
+    original = pydicom.dcmread(dicom_testfile("CT_small.dcm"))
+    stow(client, token, dicom_testfile("CT_small.dcm").read_bytes())
     response = client.get(
         "/dicomweb/studies", {"StudyInstanceUID": original.StudyInstanceUID}, **auth(token)
     )

@@ -16,7 +16,7 @@ from tests.helpers import (
     note_resource,
     site_token,
     stow_body,
-    testdata,
+    dicom_testfile,
 )
 
 QUEUES = ("inference", "explain")
@@ -25,7 +25,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 def upload_study(base: str, token: str) -> str:
     headers = {"Authorization": f"Bearer {token}"}
-    ct, mr = testdata("CT_small.dcm"), testdata("MR_small.dcm")
+    ct, mr = dicom_testfile("CT_small.dcm"), dicom_testfile("MR_small.dcm")
     stored = requests.post(
         f"{base}/dicomweb/studies",
         data=stow_body(ct.read_bytes(), mr.read_bytes()),

@@ -48,7 +48,7 @@ def test_resending_a_note_is_idempotent(client) -> None:
     [
         ({"resourceType": "Patient"}, "DocumentReference"),
         ({**note_resource(STUDY_UID, "x"), "context": {}}, "urn:dicom:uid"),
-        ({**note_resource(STUDY_UID, "x"), "status": "bogus"}, "not valid FHIR"),
+        ({**note_resource(STUDY_UID, "x"), "content": "not a list"}, "not valid FHIR"),
         ({**note_resource("not-a-uid", "x")}, "UID"),
     ],
 )

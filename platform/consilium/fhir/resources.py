@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import binascii
 from dataclasses import dataclass
 
 from fhir.resources.R4B.diagnosticreport import DiagnosticReport
@@ -45,13 +44,8 @@ def document_reference_parse(payload: object) -> IncomingNote:
         raise FhirInputError("content[0].attachment.contentType must be text/plain.")
     if not attachment.data:
         raise FhirInputError("content[0].attachment.data (base64 text) is required.")
-    raw = attachment.data if isinstance(attachment.data, bytes) else str(attachment.data).encode()
-    try:
-        decoded = base64.b64decode(raw, validate=False)
-    except (binascii.Error, ValueError):
-        raise FhirInputError("content[0].attachment.data is not valid base64.") from None
-    # fhir.resources may already have decoded base64Binary; accept text either way.
-    data = decoded if _looks_like_text(decoded) else raw
+    # fhir.resources validates base64Binary and hands back the decoded bytes.
+    data = attachment.data if isinstance(attachment.data, bytes) else str(attachment.data).encode()
     if len(data) > MAX_NOTE_BYTES:
         raise FhirInputError(f"The note is larger than {MAX_NOTE_BYTES} bytes.")
     try:
@@ -59,14 +53,6 @@ def document_reference_parse(payload: object) -> IncomingNote:
     except UnicodeDecodeError:
         raise FhirInputError("The note must be UTF-8 text.") from None
     return IncomingNote(text=text, study_uid_as_sent=_study_uid(resource))
-
-
-def _looks_like_text(data: bytes) -> bool:
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return True
 
 
 def _study_uid(resource: DocumentReference) -> str:
