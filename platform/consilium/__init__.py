@@ -1,5 +1,5 @@
-"""Consilium: multimodal diagnosis-support platform. Decision support, not a diagnosis."""
+"""Consilium: multimodal diagnosis-support platform. Decision support, not a diagnosis.
 
-from .celery import app as celery_app
-
-__all__ = ["celery_app"]
+Kept empty on purpose: `consilium.deid` and `consilium.runtime` must import without Django. The
+Celery app (`consilium.celery`) is loaded by the core app's ready() and by `celery -A consilium`.
+"""

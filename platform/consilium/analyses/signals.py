@@ -4,9 +4,28 @@ from __future__ import annotations
 
 import logging
 
-from celery.signals import worker_ready
+from celery.signals import worker_init, worker_ready
+from django.conf import settings
 
 logger = logging.getLogger(__name__)
+
+
+class UnsafeWorkerSettings(RuntimeError):
+    pass
+
+
+@worker_init.connect
+def refuse_parallel_gpu_worker(sender=None, **kwargs) -> None:
+    """A GPU worker runs one task at a time and reserves no more: the model fills the device."""
+    if not str(settings.ML_DEVICE).startswith("cuda") or sender is None:
+        return
+    concurrency = int(getattr(sender, "concurrency", 1) or 1)
+    prefetch = int(sender.app.conf.worker_prefetch_multiplier or 1)
+    if concurrency > 1 or prefetch > 1:
+        raise UnsafeWorkerSettings(
+            f"ML_DEVICE={settings.ML_DEVICE} needs -P solo (or -c 1) and --prefetch-multiplier 1; "
+            f"got concurrency {concurrency}, prefetch {prefetch}."
+        )
 
 
 @worker_ready.connect

@@ -1,0 +1,1 @@
+"""Data files of `consilium.deid`, read with importlib.resources."""

@@ -1,0 +1,92 @@
+"""Behaviour of the note de-identifier, one rule at a time."""
+
+from __future__ import annotations
+
+import pytest
+
+from consilium.deid import NoteDeidResult, note_deidentify
+
+
+def _kinds(result: NoteDeidResult) -> list[str]:
+    return [replacement.kind for replacement in result.replacements]
+
+
+def test_replacements_point_at_their_placeholders() -> None:
+    result = note_deidentify("Seen by Dr. Anna Kowalczyk on 03/14/2021, call (212) 555-0101.")
+    assert result.text == "Seen by Dr. [NAME] on [DATE], call [PHONE]."
+    for replacement in result.replacements:
+        assert result.text[replacement.start : replacement.end] == f"[{replacement.kind}]"
+    assert _kinds(result) == ["NAME", "DATE", "PHONE"]
+    assert "Kowalczyk" not in repr(result.replacements)
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("email jane.roe@example.org today", "EMAIL"),
+        ("see https://portal.example.com/x?id=4", "URL"),
+        ("from host 192.168.10.24 at night", "IP"),
+        ("SSN 123-45-6789 on file", "SSN"),
+        ("MRN: 00123456 in chart", "MRN"),
+        ("policy number ZX-88123 noted", "ID"),
+        ("lives at 12 Oak Street, Apt 3", "ADDRESS"),
+        ("transferred from Riverside General Hospital today", "INSTITUTION"),
+        ("a 94-year-old woman", "AGE>89"),
+        ("seen on March 3rd, 2020 again", "DATE"),
+    ],
+)
+def test_each_kind_of_identifier(text: str, kind: str) -> None:
+    assert kind in _kinds(note_deidentify(text))
+
+
+def test_names_with_titles_cues_credentials_and_lower_case() -> None:
+    text = (
+        "Mrs. O'Brien-Lee came with her son david. seen by dr jones. "
+        "Signed: Tamsin Greaves, RN. patient john smith denies pain."
+    )
+    out = note_deidentify(text).text
+    for name in ("O'Brien", "david", "jones", "Tamsin", "Greaves", "john", "smith"):
+        assert name not in out
+    assert "denies pain" in out
+
+
+def test_clinical_eponyms_and_drugs_survive() -> None:
+    text = (
+        "History of Parkinson's disease, Hodgkin lymphoma, Alzheimer dementia, Down syndrome, "
+        "Wilson disease and Bell's palsy. On Lasix and Eliquis. Kerley B lines absent. "
+        "Murphy sign negative. No evidence of pleural effusion. Mild cardiomegaly."
+    )
+    assert note_deidentify(text).text == text
+
+
+def test_a_title_makes_an_eponym_a_person() -> None:
+    assert note_deidentify("Referred to Dr. Parkinson.").text == "Referred to Dr. [NAME]."
+
+
+def test_years_alone_are_kept_and_old_birth_years_are_not() -> None:
+    out = note_deidentify("CABG in 2015. Scan in March 2021. Born in 1921.").text
+    assert out == "CABG in 2015. Scan in [DATE] 2021. Born in [DATE]."
+
+
+def test_ages_up_to_89_are_kept() -> None:
+    assert note_deidentify("A 72-year-old man.").text == "A 72-year-old man."
+    assert note_deidentify("A 91-year-old man.").text == "A [AGE>89]-year-old man."
+
+
+def test_date_shift_keeps_the_format_and_intervals() -> None:
+    text = "Admitted 03/14/2021, discharged March 20, 2021; scan 2021-03-16."
+    out = note_deidentify(text, date_shift_days=10).text
+    assert out == "Admitted 03/04/2021, discharged March 10, 2021; scan 2021-03-06."
+    partial = note_deidentify("Seen in May.", date_shift_days=10).text
+    assert partial == "Seen in [DATE]."
+
+
+def test_fractions_scores_and_vitals_are_not_dates() -> None:
+    text = "BP 120/80, strength 4/5, take 1/2 tab, GCS 14/15, murmur 2/6."
+    assert note_deidentify(text).text == text
+
+
+def test_empty_and_clean_notes() -> None:
+    assert note_deidentify("") == NoteDeidResult("", [])
+    clean = "No acute cardiopulmonary process."
+    assert note_deidentify(clean) == NoteDeidResult(clean, [])
