@@ -23,7 +23,15 @@ def test_pytest_sees_stdlib_platform() -> None:
 
 def test_manage_py_sees_stdlib_platform() -> None:
     output = subprocess.run(
-        [sys.executable, "manage.py", "shell", "-v", "0", "-c", "import platform; print(platform.__file__)"],
+        [
+            sys.executable,
+            "manage.py",
+            "shell",
+            "-v",
+            "0",
+            "-c",
+            "import platform; print(platform.__file__)",
+        ],
         cwd=REPO_ROOT,
         capture_output=True,
         text=True,

@@ -6,10 +6,10 @@ from tests.helpers import (
     NOTE_TEXT,
     STOW_CONTENT_TYPE,
     auth,
+    dicom_testfile,
     note_resource,
     site_token,
     stow_body,
-    dicom_testfile,
 )
 
 

@@ -5,7 +5,9 @@ import pytest
 pytestmark = pytest.mark.django_db
 
 
-def test_health_is_503_with_the_failing_check_when_no_broker_answers(client, settings, tmp_path) -> None:
+def test_health_is_503_with_the_failing_check_when_no_broker_answers(
+    client, settings, tmp_path
+) -> None:
     from consilium.celery import app
 
     previous = app.conf.broker_url

@@ -9,7 +9,7 @@ import pytest
 
 from consilium.audit.models import AuditEvent
 from consilium.imaging.models import Instance, Study
-from tests.helpers import STOW_CONTENT_TYPE, auth, site_token, stow_body, dicom_testfile
+from tests.helpers import STOW_CONTENT_TYPE, auth, dicom_testfile, site_token, stow_body
 
 pytestmark = pytest.mark.django_db
 
@@ -55,7 +55,9 @@ def test_resending_an_instance_is_idempotent(client) -> None:
 
 def test_a_non_dicom_part_fails_alone_with_a_reason(client) -> None:
     _, token = site_token()
-    response = stow(client, token, dicom_testfile("MR_small.dcm").read_bytes(), b"%PDF-1.4 not dicom")
+    response = stow(
+        client, token, dicom_testfile("MR_small.dcm").read_bytes(), b"%PDF-1.4 not dicom"
+    )
     assert response.status_code == 202
     body = response.json()
     assert len(body[REFERENCED]["Value"]) == 1

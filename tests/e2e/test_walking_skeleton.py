@@ -13,10 +13,10 @@ from consilium.registry.services import model_version_register
 from tests.helpers import (
     NOTE_TEXT,
     STOW_CONTENT_TYPE,
+    dicom_testfile,
     note_resource,
     site_token,
     stow_body,
-    dicom_testfile,
 )
 
 QUEUES = ("inference", "explain")

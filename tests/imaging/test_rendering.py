@@ -10,7 +10,15 @@ from tests.helpers import dicom_testfile
 
 
 @pytest.mark.parametrize(
-    "name", ["CT_small.dcm", "MR_small.dcm", "SC_rgb.dcm", "emri_small.dcm", "JPEG2000.dcm", "MR_small_RLE.dcm"]
+    "name",
+    [
+        "CT_small.dcm",
+        "MR_small.dcm",
+        "SC_rgb.dcm",
+        "emri_small.dcm",
+        "JPEG2000.dcm",
+        "MR_small_RLE.dcm",
+    ],
 )
 def test_real_files_render_to_png(name: str) -> None:
     image = Image.open(io.BytesIO(dicom_render_png(dicom_testfile(name))))
