@@ -15,6 +15,7 @@ class Action(models.TextChoices):
     STUDY_VIEWED = "study.viewed"
     INSTANCE_VIEWED = "instance.viewed"
     REPORT_VIEWED = "report.viewed"
+    IDENTIFIER_REVEALED = "identifier.revealed"
 
 
 class ActorKind(models.TextChoices):

@@ -120,3 +120,29 @@ class ClinicalNote(models.Model):
 
     def __str__(self) -> str:
         return f"note {self.pk}"
+
+
+class IdentifierKind(models.TextChoices):
+    PATIENT_ID = "patient_id"
+    STUDY_INSTANCE_UID = "study_uid"
+    SERIES_INSTANCE_UID = "series_uid"
+    SOP_INSTANCE_UID = "sop_uid"
+
+
+class IdentifierLink(models.Model):
+    """The way back to a hospital's identifier: looked up by its keyed-HMAC replacement, the
+    original kept only Fernet-encrypted. Reading an original writes an AuditEvent."""
+
+    site = models.ForeignKey("accounts.Site", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=16, choices=IdentifierKind.choices)
+    replacement = models.CharField(max_length=64, help_text="The pseudonym or remapped UID.")
+    original_encrypted = models.BinaryField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["site", "kind", "replacement"], name="unique_identifier_link")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.replacement}"

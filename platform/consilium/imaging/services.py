@@ -19,7 +19,15 @@ from consilium.accounts.models import Site
 from consilium.audit.models import Action
 from consilium.audit.services import Actor, audit_record
 from consilium.imaging.deid import dicom_deidentifier, note_deidentify, study_uid_remap
-from consilium.imaging.models import ClinicalNote, Instance, Patient, Series, Study
+from consilium.imaging.identifiers import identifier_links_record
+from consilium.imaging.models import (
+    ClinicalNote,
+    IdentifierKind,
+    Instance,
+    Patient,
+    Series,
+    Study,
+)
 
 logger = logging.getLogger(__name__)
 
