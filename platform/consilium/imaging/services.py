@@ -128,6 +128,17 @@ def instance_ingest(*, site: Site, actor: Actor, source: BinaryIO) -> InstanceOu
     outcome = _store_deidentified(
         site=site, deidentified=result.dataset, pseudonym=result.pseudonym
     )
+    if not outcome.already_stored:
+        identifier_links_record(
+            site=site,
+            original=result.original,
+            replacements={
+                IdentifierKind.PATIENT_ID: result.pseudonym,
+                IdentifierKind.STUDY_INSTANCE_UID: str(result.dataset.StudyInstanceUID),
+                IdentifierKind.SERIES_INSTANCE_UID: str(result.dataset.SeriesInstanceUID),
+                IdentifierKind.SOP_INSTANCE_UID: str(result.dataset.SOPInstanceUID),
+            },
+        )
     outcome = InstanceOutcome(
         sent_sop_class_uid=str(dataset.SOPClassUID),
         sent_sop_instance_uid=str(dataset.SOPInstanceUID),
