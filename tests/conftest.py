@@ -14,10 +14,20 @@ import sys
 import time
 from pathlib import Path
 
+import pydicom
 import pytest
 import redis
 
 from consilium.embedded_redis import EmbeddedRedis
+from tests.helpers import (
+    NOTE_TEXT,
+    STOW_CONTENT_TYPE,
+    auth,
+    dicom_testfile,
+    note_resource,
+    site_token,
+    stow_body,
+)
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -66,6 +76,29 @@ def active_model(db, checkpoint_dir):
     from consilium.registry.services import model_version_register
 
     return model_version_register(checkpoint_dir=checkpoint_dir, activate=True)
+
+
+@pytest.fixture
+def uploaded_study(client, db):
+    """A site, its token and a study with CT + MR images and a note, uploaded through the doors."""
+    site, token = site_token("north")
+    ct = dicom_testfile("CT_small.dcm")
+    response = client.post(
+        "/dicomweb/studies",
+        data=stow_body(ct.read_bytes(), dicom_testfile("MR_small.dcm").read_bytes()),
+        content_type=STOW_CONTENT_TYPE,
+        **auth(token),
+    )
+    assert response.status_code in (200, 202), response.content
+    sent_uid = pydicom.dcmread(ct).StudyInstanceUID
+    response = client.post(
+        "/fhir/DocumentReference",
+        data=note_resource(sent_uid, NOTE_TEXT),
+        content_type="application/fhir+json",
+        **auth(token),
+    )
+    assert response.status_code == 201
+    return site, token, sent_uid
 
 
 def _database_url() -> str:

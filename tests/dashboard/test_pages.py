@@ -10,8 +10,16 @@ from consilium.analyses.models import Analysis
 from consilium.analyses.services import analysis_execute
 from consilium.audit.models import AuditEvent
 from consilium.imaging.models import Instance, Study
+from consilium.imaging.selectors import study_get_by_uid
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def noted_study(uploaded_study) -> Study:
+    """The CT study, which the note names (CT_small and MR_small are two studies)."""
+    site, _, sent_uid = uploaded_study
+    return study_get_by_uid(site=site, uid=sent_uid)
 
 
 @pytest.fixture
@@ -35,14 +43,15 @@ def test_login_and_worklist(client, clinician) -> None:
     page = client.get("/")
     assert page.status_code == 200
     assert b"Decision support, not a diagnosis" in page.content
-    assert Study.objects.get().patient.pseudonym.encode() in page.content
+    for study in Study.objects.all():
+        assert study.patient.pseudonym.encode() in page.content
 
 
 def test_study_page_shows_image_note_and_predictions(
-    client, clinician, uploaded_study, active_model, django_capture_on_commit_callbacks
+    noted_study, client, clinician, uploaded_study, active_model, django_capture_on_commit_callbacks
 ) -> None:
     client.force_login(clinician)
-    study = Study.objects.get()
+    study = noted_study
     with django_capture_on_commit_callbacks(execute=False):
         client.post(f"/studies/{study.pk}/analyse")
     analysis_execute(analysis_id=str(Analysis.objects.get().pk), worker="inline")
@@ -54,19 +63,19 @@ def test_study_page_shows_image_note_and_predictions(
     for finding in active_model.findings:
         assert finding in text
     assert AuditEvent.objects.filter(action="study.viewed", object_id=str(study.pk)).exists()
-    instance = Instance.objects.filter(rows__isnull=False).first()
+    instance = Instance.objects.filter(series__study=study, rows__isnull=False).first()
     png = client.get(f"/instances/{instance.pk}.png")
     assert png["Content-Type"] == "image/png"
     assert Image.open(io.BytesIO(png.content)).size == (instance.columns, instance.rows)
 
 
-def test_another_sites_clinician_sees_nothing(client, uploaded_study) -> None:
+def test_another_sites_clinician_sees_nothing(client, noted_study) -> None:
     outsider = user_create(
         site=site_get_or_create(slug="south"), username="dr-south", password="long-password-2"
     )
     client.force_login(outsider)
-    study = Study.objects.get()
-    instance = Instance.objects.first()
+    study = noted_study
+    instance = Instance.objects.filter(series__study=study).first()
     assert study.study_instance_uid.encode() not in client.get("/").content
     assert client.get(f"/studies/{study.pk}/").status_code == 404
     assert client.get(f"/instances/{instance.pk}.png").status_code == 404
