@@ -75,7 +75,7 @@ class EmbeddedRedis:
             if self.persist
             else ["--save", "", "--appendonly", "no"]
         )
-        self.process = subprocess.Popen(arguments, stdin=subprocess.DEVNULL)
+        self.process = subprocess.Popen(arguments, stdin=subprocess.DEVNULL, start_new_session=True)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

@@ -47,7 +47,6 @@ def _predictor(checkpoint_dir: str):
 def study_predict(*, checkpoint_dir: str, dicom_paths: list[Path], note: str | None) -> StudyScores:
     """Run the model on one study's de-identified files and note."""
     from ml.inference import StudyInput
-
     from ml.preprocessing import ImageDecodeError
 
     predictor = _predictor(checkpoint_dir)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -85,6 +86,8 @@ class Command(BaseCommand):
                     "4",
                     "--timeout",
                     "300",
+                    "--graceful-timeout",
+                    "10",
                     "--access-logfile",
                     "-",
                 ],
@@ -114,7 +117,9 @@ class Command(BaseCommand):
                 redis_server.stop()
 
     def _start(self, name: str, command: list[str]) -> None:
-        self.children.append((name, subprocess.Popen(command, cwd=REPO_ROOT)))
+        # Each child leads its own process group, so stopping it stops everything it forked.
+        process = subprocess.Popen(command, cwd=REPO_ROOT, start_new_session=True)
+        self.children.append((name, process))
 
     def _wait_for_health(self, url: str, timeout: float = 120.0) -> None:
         deadline = time.monotonic() + timeout
@@ -133,12 +138,15 @@ class Command(BaseCommand):
 
     def _stop_children(self) -> None:
         for _, process in reversed(self.children):
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
+            _signal_group(process, signal.SIGTERM)
         for _, process in reversed(self.children):
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            _signal_group(process, signal.SIGKILL)  # whatever of the group is left
+            process.wait()
         self.children.clear()
+
+
+def _signal_group(process: subprocess.Popen, signum: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signum)
