@@ -1,0 +1,129 @@
+"""CPU cost of `ml.inference.Predictor.predict`: batched (batch 32) against one study at a time.
+
+Studies: ``--studies`` synthetic ones (synthetic, not clinical data) written by `ml.synthetic`
+into a temporary directory — a CXR-like DICOM file and a note each. The model: ``--checkpoint``
+if given (e.g. the demo model in var/models/demo), else an untrained checkpoint built on the fly
+at ``--image-size`` (the same network and cost as a trained one).
+
+Both ways include everything `predict` does: DICOM decoding and the MONAI transform, note
+tokenisation, the text encoder, the image encoder and the fusion. After one warm-up pass, each
+way runs ``--repeat`` times and the median is reported, as CPU seconds of this process
+(``time.process_time``, all threads) and wall seconds, per study.
+
+    .venv/bin/python bench/inference.py [--studies 64] [--repeat 3] [--checkpoint DIR]
+
+Prints one JSON object on stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+if str(REPO_ROOT) not in sys.path:
+    sys.path.append(str(REPO_ROOT))
+
+import torch  # noqa: E402
+
+from ml.checkpoint import read_model_card  # noqa: E402
+from ml.dataset import read_labelled_set  # noqa: E402
+from ml.demo import build_untrained_checkpoint  # noqa: E402
+from ml.inference import Predictor, StudyInput  # noqa: E402
+from ml.synthetic import generate_synthetic_set  # noqa: E402
+
+
+def _measure(run: Callable[[], object], repeat: int) -> dict[str, float]:
+    cpu, wall = [], []
+    for _ in range(repeat):
+        cpu_start, wall_start = time.process_time(), time.perf_counter()
+        run()
+        cpu.append(time.process_time() - cpu_start)
+        wall.append(time.perf_counter() - wall_start)
+    return {"cpu_s": statistics.median(cpu), "wall_s": statistics.median(wall)}
+
+
+def _cpu_name() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--studies", type=int, default=64)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--checkpoint", type=Path, help="default: an untrained checkpoint")
+    parser.add_argument("--image-size", type=int, default=224, help="for the untrained one")
+    parser.add_argument("--out", type=Path, help="also write the JSON here")
+    args = parser.parse_args(argv)
+
+    with tempfile.TemporaryDirectory(prefix="consilium-bench-") as scratch:
+        root = Path(scratch)
+        checkpoint = args.checkpoint or build_untrained_checkpoint(
+            root / "checkpoint", image_size=args.image_size
+        )
+        generate_synthetic_set(root / "studies", n=args.studies, seed=123)
+        studies = [
+            StudyInput(dicom_paths=list(s.dicom_paths), note=s.note)
+            for s in read_labelled_set(root / "studies").studies
+        ]
+        predictor = Predictor.load(checkpoint)
+        predictor.predict(studies[: args.batch_size], batch_size=args.batch_size)  # warm-up
+
+        batched = _measure(
+            lambda: predictor.predict(studies, batch_size=args.batch_size), args.repeat
+        )
+        one_by_one = _measure(
+            lambda: [predictor.predict([study], batch_size=1) for study in studies], args.repeat
+        )
+        card = read_model_card(checkpoint)
+
+    per_study = {
+        name: {key: value / len(studies) for key, value in timing.items()}
+        for name, timing in (("batched", batched), ("one_by_one", one_by_one))
+    }
+    result = {
+        "benchmark": "inference",
+        "model": f"{card.name} {card.version}",
+        "image_encoder": card.image_encoder,
+        "image_size": card.preprocessing["image_size"],
+        "studies": len(studies),
+        "batch_size": args.batch_size,
+        "repeat": args.repeat,
+        "batched_cpu_s_per_study": per_study["batched"]["cpu_s"],
+        "batched_wall_s_per_study": per_study["batched"]["wall_s"],
+        "one_by_one_cpu_s_per_study": per_study["one_by_one"]["cpu_s"],
+        "one_by_one_wall_s_per_study": per_study["one_by_one"]["wall_s"],
+        "speedup_cpu": per_study["one_by_one"]["cpu_s"] / per_study["batched"]["cpu_s"],
+        "speedup_wall": per_study["one_by_one"]["wall_s"] / per_study["batched"]["wall_s"],
+        "torch": torch.__version__,
+        "torch_threads": torch.get_num_threads(),
+        "device": "cpu",
+        "python": platform.python_version(),
+        "cpu": _cpu_name(),
+        "cpu_count": os.cpu_count(),
+        "load_average_1min": os.getloadavg()[0] if hasattr(os, "getloadavg") else None,
+    }
+    text = json.dumps(result, indent=2)
+    print(text)
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(text + "\n")
+
+
+if __name__ == "__main__":
+    main()

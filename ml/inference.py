@@ -1,0 +1,147 @@
+"""The interface the platform uses: load a checkpoint once, predict findings for studies.
+
+::
+
+    predictor = Predictor.load(Path("var/models/demo"))
+    [prediction] = predictor.predict([StudyInput(dicom_paths=[...], note="...")])
+    prediction.findings[0].probability, prediction.modality_gate["image"]
+
+Everything runs batched under ``torch.inference_mode()``. A study needs an image or a note (or
+both); the fusion's modality gate is forced to the modality that is present.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from ml.checkpoint import LoadedCheckpoint, ModelCard, load_checkpoint
+from ml.preprocessing import NoteWindows, build_image_transform, note_is_present
+from ml.study_tensors import preprocess_images
+
+
+@dataclass(frozen=True)
+class StudyInput:
+    """One study to predict: its instance files (may be empty → image missing) and its
+    de-identified note (``None`` or blank → note missing)."""
+
+    dicom_paths: Sequence[Path]
+    note: str | None
+
+
+@dataclass(frozen=True)
+class FindingPrediction:
+    """Probability of one finding, the card's threshold for it, and the decision."""
+
+    finding: str
+    probability: float
+    threshold: float
+    positive: bool
+
+
+@dataclass(frozen=True)
+class StudyPrediction:
+    """One study's findings (card order) and how much each modality counted."""
+
+    findings: list[FindingPrediction]
+    modality_gate: dict[str, float]  # {"image": g, "note": 1 - g}
+
+
+@dataclass(frozen=True)
+class PreparedBatch:
+    """Model inputs for a batch of studies: images (B, 1, S, S), image_present (B,), windows."""
+
+    images: torch.Tensor
+    image_present: torch.Tensor
+    windows: NoteWindows
+
+
+class Predictor:
+    """A loaded model version, ready to predict; load once per process and reuse."""
+
+    card: ModelCard
+
+    def __init__(self, loaded: LoadedCheckpoint, device: torch.device) -> None:
+        self.card = loaded.card
+        self.model = loaded.model
+        self.tokenizer = loaded.tokenizer
+        self.preprocessing = loaded.preprocessing
+        self.transform = build_image_transform(loaded.preprocessing)
+        self.device = device
+        self._thresholds = [self.card.thresholds[f] for f in self.card.findings]
+
+    @classmethod
+    def load(
+        cls,
+        checkpoint_dir: Path,
+        *,
+        device: str = "cpu",
+        text_encoder_dir: Path | None = None,
+    ) -> Predictor:
+        """Load ``checkpoint_dir`` (see :func:`ml.checkpoint.load_checkpoint` for the checks)."""
+        loaded = load_checkpoint(checkpoint_dir, device=device, text_encoder_dir=text_encoder_dir)
+        return cls(loaded, torch.device(device))
+
+    def prepare(self, studies: Sequence[StudyInput]) -> PreparedBatch:
+        """Preprocess a batch of studies (decoding DICOM, tokenising notes) on ``self.device``."""
+        for index, study in enumerate(studies):
+            if not study.dicom_paths and not note_is_present(study.note):
+                raise ValueError(
+                    f"study {index} of the batch has neither DICOM instances nor a note; "
+                    "a prediction needs at least one of them"
+                )
+        images, image_present = preprocess_images(
+            self.transform,
+            [[Path(p) for p in s.dicom_paths] for s in studies],
+            self.preprocessing.image_size,
+        )
+        windows = self.tokenizer([s.note for s in studies])
+        return PreparedBatch(
+            images=images.to(self.device),
+            image_present=image_present.to(self.device),
+            windows=windows.to(self.device),
+        )
+
+    def predict(
+        self, studies: Sequence[StudyInput], *, batch_size: int = 32
+    ) -> list[StudyPrediction]:
+        """Predict every study, ``batch_size`` at a time; results follow the input order.
+
+        Raises :class:`~ml.preprocessing.ImageDecodeError` (naming the file) for a DICOM that
+        cannot be decoded and ``ValueError`` for a study with neither image nor note.
+        """
+        if batch_size < 1:
+            raise ValueError("batch_size must be at least 1")
+        predictions: list[StudyPrediction] = []
+        for start in range(0, len(studies), batch_size):
+            prepared = self.prepare(studies[start : start + batch_size])
+            with torch.inference_mode():
+                output = self.model.forward_windows(
+                    prepared.images, prepared.image_present, prepared.windows
+                )
+                probabilities = torch.sigmoid(output.logits.float()).cpu().tolist()
+                gates = output.modality_gate.float().cpu().tolist()
+            predictions.extend(
+                self._study_prediction(row, gate)
+                for row, gate in zip(probabilities, gates, strict=True)
+            )
+        return predictions
+
+    def _study_prediction(self, probabilities: list[float], gate: float) -> StudyPrediction:
+        findings = [
+            FindingPrediction(
+                finding=finding,
+                probability=float(probability),
+                threshold=threshold,
+                positive=probability >= threshold,
+            )
+            for finding, probability, threshold in zip(
+                self.card.findings, probabilities, self._thresholds, strict=True
+            )
+        ]
+        return StudyPrediction(
+            findings=findings, modality_gate={"image": float(gate), "note": 1.0 - float(gate)}
+        )
