@@ -105,9 +105,19 @@ class Command(BaseCommand):
                 )
             )
             while True:
-                for name, process in self.children:
-                    if process.poll() is not None:
+                for index, (name, process) in enumerate(self.children):
+                    if process.poll() is None:
+                        continue
+                    if name != "worker":
                         raise CommandError(f"The {name} process exited with {process.returncode}.")
+                    # Like a process manager: a dead worker is replaced; on start it re-queues
+                    # the analyses it held, so none is lost or done twice.
+                    self.stdout.write(
+                        self.style.WARNING(
+                            f"The worker exited ({process.returncode}); starting a new one."
+                        )
+                    )
+                    self.children[index] = (name, self._spawn(process.args))
                 time.sleep(1)
         except KeyboardInterrupt:
             self.stdout.write("\nStopping…")
@@ -117,9 +127,11 @@ class Command(BaseCommand):
                 redis_server.stop()
 
     def _start(self, name: str, command: list[str]) -> None:
+        self.children.append((name, self._spawn(command)))
+
+    def _spawn(self, command: list[str]) -> subprocess.Popen:
         # Each child leads its own process group, so stopping it stops everything it forked.
-        process = subprocess.Popen(command, cwd=REPO_ROOT, start_new_session=True)
-        self.children.append((name, process))
+        return subprocess.Popen(command, cwd=REPO_ROOT, start_new_session=True)
 
     def _wait_for_health(self, url: str, timeout: float = 120.0) -> None:
         deadline = time.monotonic() + timeout
