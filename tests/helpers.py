@@ -56,8 +56,6 @@ def auth(token: str) -> dict[str, str]:
     return {"HTTP_AUTHORIZATION": f"Bearer {token}"}
 
 
-NOTE_TEXT = (
-    "Patient John Smith (MRN 12345678), seen on 03/04/2024 by Dr. Alice Jones at St Mary Hospital.\n"
-    "History of congestive heart failure. Presents with fever, productive cough and shortness of breath.\n"
-    "No evidence of pneumothorax."
-)
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+# A synthetic note with planted identifiers (made-up people and places).
+NOTE_TEXT = (FIXTURES / "notes" / "admission_note.txt").read_text()
