@@ -71,6 +71,7 @@ class Command(BaseCommand):
                     "INFO",
                 ],
             )
+            self._wait_for_worker()
             self._start(
                 "web",
                 [
@@ -133,12 +134,26 @@ class Command(BaseCommand):
         # Each child leads its own process group, so stopping it stops everything it forked.
         return subprocess.Popen(command, cwd=REPO_ROOT, start_new_session=True)
 
+    def _wait_for_worker(self, timeout: float = 120.0) -> None:
+        """Until the worker answers a ping, so /health/ is green from the web server's start."""
+        from consilium.celery import app
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            self._check_children()
+            if app.control.ping(timeout=0.5):
+                return
+        raise CommandError(f"The Celery worker did not answer within {timeout:.0f} s.")
+
+    def _check_children(self) -> None:
+        for name, process in self.children:
+            if process.poll() is not None:
+                raise CommandError(f"The {name} process exited with {process.returncode}.")
+
     def _wait_for_health(self, url: str, timeout: float = 120.0) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            for name, process in self.children:
-                if process.poll() is not None:
-                    raise CommandError(f"The {name} process exited with {process.returncode}.")
+            self._check_children()
             try:
                 with urllib.request.urlopen(f"{url}/health/", timeout=5) as response:
                     if response.status == 200:
