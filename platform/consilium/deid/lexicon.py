@@ -16,6 +16,7 @@ drug brands, organisms), and the cues around names, places, institutions and dat
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from functools import lru_cache
 from importlib import resources
 
@@ -283,7 +284,8 @@ def _english_words() -> frozenset[str]:
     return _read_lines("english_words.txt")
 
 
-_SUFFIXES = (
+# Inflections the word list leaves out (build_lexicons.py drops words derivable by these rules).
+INFLECTION_SUFFIXES = (
     ("ies", ("y",)),
     ("ied", ("y",)),
     ("ness", ("",)),
@@ -304,12 +306,15 @@ def is_english_word(word: str) -> bool:
     words = _english_words()
     if lower in words:
         return True
-    for suffix, replacements in _SUFFIXES:
-        if lower.endswith(suffix) and len(lower) > len(suffix) + 2:
-            stem = lower[: -len(suffix)]
-            if any(stem + replacement in words for replacement in replacements):
-                return True
-    return False
+    return any(stem in words for stem in inflection_stems(lower))
+
+
+def inflection_stems(word: str) -> Iterator[str]:
+    """The words `word` may be an inflection of ("studies" -> "study"), by INFLECTION_SUFFIXES."""
+    for suffix, replacements in INFLECTION_SUFFIXES:
+        if word.endswith(suffix) and len(word) > len(suffix) + 2:
+            stem = word[: -len(suffix)]
+            yield from (stem + replacement for replacement in replacements)
 
 
 def is_known_name(token: str) -> bool:

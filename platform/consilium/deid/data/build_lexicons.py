@@ -23,6 +23,8 @@ import unicodedata
 from pathlib import Path
 from types import ModuleType
 
+from consilium.deid.lexicon import inflection_stems
+
 HERE = Path(__file__).resolve().parent
 LOCALES = (
     "en_US",
@@ -64,19 +66,6 @@ LOCALES = (
 )
 WORDS = Path("/usr/share/dict/words")
 _NAME = re.compile(r"[A-Z][a-z]+(?:['-][A-Z]?[a-z]+)*")
-_SUFFIXES = (
-    ("ies", ("y",)),
-    ("ied", ("y",)),
-    ("ness", ("",)),
-    ("ers", ("", "e")),
-    ("est", ("", "e")),
-    ("ing", ("", "e")),
-    ("es", ("",)),
-    ("ed", ("", "e")),
-    ("er", ("", "e")),
-    ("ly", ("",)),
-    ("s", ("",)),
-)
 
 
 def _lexicon_module() -> ModuleType:
@@ -105,12 +94,8 @@ def _names(attributes: tuple[str, ...]) -> set[str]:
 
 
 def _derivable(word: str, words: set[str]) -> bool:
-    for suffix, replacements in _SUFFIXES:
-        if word.endswith(suffix) and len(word) > len(suffix) + 2:
-            stem = word[: -len(suffix)]
-            if any(stem + r in words and stem + r != word for r in replacements):
-                return True
-    return False
+    # The same rules the runtime applies, so a dropped word is always found again.
+    return any(stem in words and stem != word for stem in inflection_stems(word))
 
 
 def main() -> None:
