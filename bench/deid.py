@@ -45,6 +45,8 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 # platform/ is a source root; appended so that the standard library's `platform` stays first.
 sys.path.append(str(REPO_ROOT / "platform"))
 
+from machine import cpu_name  # noqa: E402  (bench/ is sys.path[0] when a script runs)
+
 from consilium.deid import DicomDeidentifier  # noqa: E402
 
 MAX_FILE_BYTES = 2_000_000
@@ -278,16 +280,6 @@ def leaks(base: list[Instance]) -> dict[str, dict[str, int]]:
             for plant in PLANTED:
                 found[name][plant.field] += plant.needle in written
     return found
-
-
-def cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def tool_report(runs: list[float], leaked: dict[str, int], planted_total: int) -> dict:

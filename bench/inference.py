@@ -33,6 +33,7 @@ if str(REPO_ROOT) not in sys.path:
     sys.path.append(str(REPO_ROOT))
 
 import torch  # noqa: E402
+from machine import cpu_name  # noqa: E402  (bench/ is sys.path[0] when a script runs)
 
 from ml.checkpoint import read_model_card  # noqa: E402
 from ml.dataset import read_labelled_set  # noqa: E402
@@ -49,16 +50,6 @@ def _measure(run: Callable[[], object], repeat: int) -> dict[str, float]:
         cpu.append(time.process_time() - cpu_start)
         wall.append(time.perf_counter() - wall_start)
     return {"cpu_s": statistics.median(cpu), "wall_s": statistics.median(wall)}
-
-
-def _cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -114,7 +105,7 @@ def main(argv: list[str] | None = None) -> None:
         "torch_threads": torch.get_num_threads(),
         "device": "cpu",
         "python": platform.python_version(),
-        "cpu": _cpu_name(),
+        "cpu": cpu_name(),
         "cpu_count": os.cpu_count(),
         "load_average_1min": os.getloadavg()[0] if hasattr(os, "getloadavg") else None,
     }
