@@ -2,8 +2,6 @@ from __future__ import annotations
 
 import uuid
 
-from django.db.models import QuerySet
-
 from consilium.accounts.models import Site
 from consilium.analyses.models import Analysis
 
@@ -18,12 +16,4 @@ def analysis_get(*, site: Site, analysis_id: str) -> Analysis | None:
         .select_related("model_version", "study")
         .prefetch_related("predictions")
         .first()
-    )
-
-
-def analysis_list_for_study(*, study) -> QuerySet[Analysis]:
-    return (
-        Analysis.objects.filter(study=study)
-        .select_related("model_version")
-        .prefetch_related("predictions")
     )

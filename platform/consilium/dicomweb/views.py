@@ -81,6 +81,8 @@ def _stow(request: HttpRequest) -> HttpResponse:
     except MultipartError as error:
         if not outcomes:
             return dicomweb_error(400, f"Malformed multipart/related body: {error}")
+    if not outcomes:
+        return dicomweb_error(400, "The request holds no DICOM parts.")
     stored = [outcome for outcome in outcomes if outcome.succeeded]
     study_uids = {outcome.instance.series.study.study_instance_uid for outcome in stored}
     retrieve = (
@@ -91,8 +93,6 @@ def _stow(request: HttpRequest) -> HttpResponse:
     body = stow_response(
         outcomes, retrieve_url=retrieve, instance_url=lambda i: instance_url(request, i)
     )
-    if not outcomes:
-        return dicomweb_error(400, "The request holds no DICOM parts.")
     status = 200 if len(stored) == len(outcomes) else (202 if stored else 409)
     return dicom_json(body, status=status)
 

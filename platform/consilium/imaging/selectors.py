@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 
 from consilium.accounts.models import Site
 from consilium.imaging.deid import study_uid_remap
@@ -29,13 +29,4 @@ def study_instances(*, study: Study) -> QuerySet[Instance]:
         Instance.objects.filter(series__study=study)
         .select_related("series")
         .order_by("series__series_number", "series_id", "instance_number", "id")
-    )
-
-
-def study_get_with_content(*, site: Site, pk: int) -> Study | None:
-    return (
-        Study.objects.filter(site=site, pk=pk)
-        .select_related("patient")
-        .prefetch_related(Prefetch("notes"))
-        .first()
     )
