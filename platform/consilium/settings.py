@@ -27,9 +27,9 @@ SECRET_KEY = env.str("SECRET_KEY", default="") or persistent_secret("django_secr
 # Keys UID remapping, pseudonyms and date shifts: the same in every process, worker and re-run.
 DEID_SECRET = env.str("DEID_SECRET", default="") or persistent_secret("deid_secret")
 # Fernet key for the hospital's original identifiers, kept encrypted at rest (the re-identification link).
-IDENTIFIER_ENCRYPTION_KEY = env.str("IDENTIFIER_ENCRYPTION_KEY", default="") or persistent_fernet_key(
-    "identifier_encryption_key"
-)
+IDENTIFIER_ENCRYPTION_KEY = env.str(
+    "IDENTIFIER_ENCRYPTION_KEY", default=""
+) or persistent_fernet_key("identifier_encryption_key")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 

@@ -141,7 +141,9 @@ class IdentifierLink(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["site", "kind", "replacement"], name="unique_identifier_link")
+            models.UniqueConstraint(
+                fields=["site", "kind", "replacement"], name="unique_identifier_link"
+            )
         ]
 
     def __str__(self) -> str:
