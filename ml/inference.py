@@ -19,6 +19,7 @@ from pathlib import Path
 import torch
 
 from ml.checkpoint import LoadedCheckpoint, ModelCard, load_checkpoint
+from ml.devices import mixed_precision, pick_device
 from ml.preprocessing import NoteWindows, build_image_transform, note_is_present
 from ml.study_tensors import preprocess_images
 
@@ -78,12 +79,19 @@ class Predictor:
         cls,
         checkpoint_dir: Path,
         *,
-        device: str = "cpu",
+        device: str = "auto",
         text_encoder_dir: Path | None = None,
     ) -> Predictor:
-        """Load ``checkpoint_dir`` (see :func:`ml.checkpoint.load_checkpoint` for the checks)."""
-        loaded = load_checkpoint(checkpoint_dir, device=device, text_encoder_dir=text_encoder_dir)
-        return cls(loaded, torch.device(device))
+        """Load ``checkpoint_dir`` (see :func:`ml.checkpoint.load_checkpoint` for the checks).
+
+        ``device`` "auto" takes CUDA when there is a GPU (predicting under bf16 autocast, fp16
+        on GPUs without bf16) and the CPU (fp32) otherwise; "cpu", "cuda:1", ... force one.
+        """
+        target = pick_device(device)
+        loaded = load_checkpoint(
+            checkpoint_dir, device=str(target), text_encoder_dir=text_encoder_dir
+        )
+        return cls(loaded, target)
 
     def prepare(self, studies: Sequence[StudyInput]) -> PreparedBatch:
         """Preprocess a batch of studies (decoding DICOM, tokenising notes) on ``self.device``."""
@@ -118,7 +126,7 @@ class Predictor:
         predictions: list[StudyPrediction] = []
         for start in range(0, len(studies), batch_size):
             prepared = self.prepare(studies[start : start + batch_size])
-            with torch.inference_mode():
+            with torch.inference_mode(), mixed_precision(self.device)[0]:
                 output = self.model.forward_windows(
                     prepared.images, prepared.image_present, prepared.windows
                 )

@@ -35,6 +35,7 @@ from ml import __version__
 from ml.augmentation import augment_images, modality_dropout
 from ml.checkpoint import ModelCard, TextEncoderCard, read_model_card, write_checkpoint
 from ml.dataset import labelled_set_sha256, read_labelled_set
+from ml.devices import mixed_precision, pick_device
 from ml.encoders import (
     TextEncoder,
     load_text_encoder,
@@ -128,12 +129,6 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
 
 
-def pick_device(name: str) -> torch.device:
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(name)
-
-
 class _StudyIndices(torch.utils.data.Dataset[int]):
     """Positions into a :class:`StudyCache`; the collate function turns them into a batch."""
 
@@ -161,13 +156,6 @@ def _loader(
     )
 
 
-def _autocast(device: torch.device) -> tuple[Any, torch.dtype | None]:
-    if device.type != "cuda":
-        return torch.autocast("cpu", enabled=False), None
-    dtype = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
-    return torch.autocast("cuda", dtype=dtype), dtype
-
-
 def split_indices(n: int, val_fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Seeded random split → (train, validation) index arrays; validation has >= 1 study."""
     order = np.random.default_rng(seed).permutation(n)
@@ -191,7 +179,7 @@ def _optimisation(
         pct_start=config.warmup_fraction,
         anneal_strategy="cos",
     )
-    autocast, amp_dtype = _autocast(device)
+    autocast, amp_dtype = mixed_precision(device)
     return Optimisation(
         optimizer=optimizer,
         scheduler=scheduler,
