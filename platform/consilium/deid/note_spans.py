@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
-__all__ = ["Span", "merge_spans"]
+__all__ = ["Span", "merge_spans", "pattern_spans"]
 
 # When two findings overlap, the merged span takes the kind of the more specific one.
 _PRIORITY = {
@@ -50,3 +52,12 @@ def merge_spans(spans: list[Span]) -> list[Span]:
         else:
             merged.append(span)
     return merged
+
+
+def pattern_spans(
+    pattern: re.Pattern[str], text: str, kind: str, group: str | int = 0
+) -> Iterator[Span]:
+    """A span of `kind` for every match of `pattern` (or of one of its groups) in `text`."""
+    for match in pattern.finditer(text):
+        if match.group(group) is not None:
+            yield Span(match.start(group), match.end(group), kind)

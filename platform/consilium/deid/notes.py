@@ -10,7 +10,7 @@ Approach: rules and dictionaries, offline and deterministic, no model. A statist
 would need weights that cannot be shipped or fetched here, and its misses cannot be reasoned
 about; rules can be read, tested one by one and extended. Shaped identifiers (dates, phone
 numbers, e-mail, URLs, IPs, SSNs, record numbers, ages over 89, ZIP codes, street addresses,
-institutions) are regular expressions with cues (`note_dates`, `note_patterns`). Names combine
+institutions) are regular expressions with cues (`note_dates`, `note_patterns`, `note_places`). Names combine
 titles, credentials and cue words with given-name and surname lists derived from Faker and an
 English word list derived from SCOWL, so a capitalised token can be told apart as a listed name,
 a common word or an unknown word (`note_names`, `lexicon`). Clinical meaning is protected by
@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from .note_dates import find_dates
 from .note_names import find_names
 from .note_patterns import find_patterns
+from .note_places import find_places
 from .note_spans import Span, merge_spans
 
 __all__ = ["NoteDeidResult", "Replacement", "find_identifiers", "note_deidentify"]
@@ -69,6 +70,7 @@ def find_identifiers(text: str, *, date_shift_days: int | None = None) -> list[S
     """Where the identifiers of `text` are (offsets in `text`), merged and in order."""
     found: list[Span] = []
     found.extend(find_patterns(text))
+    found.extend(find_places(text))
     found.extend(find_dates(text, shift_days=date_shift_days))
     found.extend(find_names(text))
     return _join_names(text, merge_spans(found))
