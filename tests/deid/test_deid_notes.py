@@ -90,3 +90,98 @@ def test_empty_and_clean_notes() -> None:
     assert note_deidentify("") == NoteDeidResult("", [])
     clean = "No acute cardiopulmonary process."
     assert note_deidentify(clean) == NoteDeidResult(clean, [])
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("Caller: Rich Day (brother) at home.", ["Rich", "Day"]),
+        ("Lives with his sister Will, who drives him.", ["Will"]),
+        ("S: Efua reports feeling better.", ["Efua"]),
+        ("Patient Will Frost (age 67) is transferred.", ["Will", "Frost"]),
+        ("ORDERING PHYSICIAN: Summer Bird", ["Summer", "Bird"]),
+    ],
+)
+def test_names_vouched_for_by_labels_kin_and_verbs_of_saying(text: str, names: list[str]) -> None:
+    out = note_deidentify(text).text
+    assert [name for name in names if name in out] == []
+    assert "[NAME]" in out
+
+
+def test_initials_particles_and_given_names_before_a_surname() -> None:
+    text = (
+        "Anesthesia: M. van der Berg, CRNA. Seen with Cliff Z. Kowalczyk. "
+        "Report called to Jun-ho da Silva, RN. Consent witnessed by Guadalupe al-Hashimi."
+    )
+    out = note_deidentify(text).text
+    for part in ("M.", "van der", "Berg", "Cliff", "Z.", "Jun-ho", "Silva", "Guadalupe", "Hashimi"):
+        assert part not in out
+    assert "CRNA" in out and ", RN." in out
+
+
+def test_last_first_with_unlisted_given_names_and_in_capitals() -> None:
+    out = note_deidentify("Patient: Pajari, Pradeep\nPATIENT: IWASAKI, FOLASADE  MRN: 1234567").text
+    assert out == "Patient: [NAME], [NAME]\nPATIENT: [NAME], [NAME]  MRN: [MRN]"
+
+
+def test_lower_case_names_after_kin_patient_and_credentials() -> None:
+    text = (
+        "niece oluwadamilare at bedside. pt xiaoming donnelly a&o x3. "
+        "report given to gladys rosenbaum rn at 1900. pt afebrile overnight."
+    )
+    out = note_deidentify(text).text
+    assert out == (
+        "niece [NAME] at bedside. pt [NAME] a&o x3. "
+        "report given to [NAME] rn at 1900. pt afebrile overnight."
+    )
+
+
+def test_credentials_with_periods_and_sign_offs_across_lines() -> None:
+    out = note_deidentify("G. Field, M.D.\n\nSincerely,\n\nTamsin Greaves, MD").text
+    assert out.startswith("[NAME], M.D.\n\nSincerely,\n\n[")
+    assert "Tamsin" not in out and "Greaves" not in out
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Insurance: BlueCross BlueShield",
+        "Young adult with tremor.",
+        "Mark the site before the procedure.",
+        "Consultant in Rheumatology",
+    ],
+)
+def test_brands_sentence_openers_and_specialties_are_not_identifiers(text: str) -> None:
+    assert note_deidentify(text).text == text
+
+
+def test_a_state_in_an_address_stays() -> None:
+    out = note_deidentify("Address: 88 N. Cromwell Ct, Tucson, Arizona 85701").text
+    assert out == "Address: [ADDRESS], [ADDRESS], Arizona [ADDRESS]"
+
+
+def test_addresses_and_institutions_stay_on_their_line() -> None:
+    out = note_deidentify("April 8, 2023\n\nDear Dr. Nakamura,\nTo: Hospice of Flagstaff").text
+    assert out == "[DATE]\n\nDear Dr. [NAME],\nTo: [INSTITUTION]"
+    assert note_deidentify("28 N. Redbud Blvd, Lot 14").text == "[ADDRESS]"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "vehicle plate ABC 1234 per police",
+        "VIN 1HGCM82633A004352",
+        "Parking permit vehicle plate: 7KQR392",
+        "found car 1HGCM82633A004352 outside",
+    ],
+)
+def test_vehicle_identifiers(text: str) -> None:
+    out = note_deidentify(text).text
+    assert "[ID]" in out
+    assert not any(char.isdigit() for char in out)
+
+
+def test_times_and_scores_are_not_dates() -> None:
+    out = note_deidentify("Arrival 2021-03-14 08:42. Date: the 23rd of August 20:42. MoCA 12/30.")
+    assert out.text == "Arrival [DATE] 08:42. Date: [DATE] 20:42. MoCA 12/30."
+    assert note_deidentify("nursing note 9/6 0700-1900").text == "nursing note [DATE] 0700-1900"

@@ -23,7 +23,11 @@ from importlib import resources
 __all__ = [
     "CLINICAL_WORDS",
     "EPONYM_HEADS",
+    "FIELD_LABELS",
+    "KIN_CUES",
+    "MEDICAL_ENDINGS",
     "NAME_CUES",
+    "PERSON_LABELS",
     "TITLES",
     "first_names",
     "is_english_word",
@@ -111,6 +115,7 @@ EPONYM_HEADS = word_set(
     balloon shunt needle forceps retractor clamp view projection coma ratio protein proteins
     pupil pupils sequence complex tooth esophagitis phenomenon's spike waves tear tears
     lesion's nodes
+    grade grading
     """
 )
 
@@ -242,6 +247,53 @@ STRONG_NAME_CUES = word_set(
     niece nephew aunt uncle cousin friend neighbor neighbour caregiver guardian named name
     dr doctor mr mrs ms miss nurse
     """
+)
+
+# Kin and carers: the capitalised word right after one is a name even when it is also a common
+# word ("his sister Will", "mother Cliff").
+KIN_CUES = word_set(
+    """
+    son daughter wife husband mother mom mum father dad brother sister spouse partner fiance
+    fiancee boyfriend girlfriend grandson granddaughter grandmother grandfather grandma grandpa
+    niece nephew aunt uncle cousin friend neighbor neighbour caregiver carer guardian roommate
+    stepson stepdaughter stepmother stepfather
+    """
+)
+
+# Field labels that introduce a person ("Caller:", "Next of kin:", "Ordering physician:",
+# "Dictated by:", "Re:" in a letter): the capitalised run after the colon is a name.
+PERSON_LABELS = word_set(
+    """
+    patient name caller contact kin physician surgeon assistant anesthesia anesthesiologist
+    anesthetist pathologist radiologist attending resident provider pcp nurse rn technologist
+    author signer cosigner by guarantor subscriber insured guardian re clinician doctor
+    cardiologist oncologist neurologist consultant referrer interpreter witness
+    """
+)
+
+# Upper-case field labels of a header, never part of the name beside them ("SMITH, ANN  MRN").
+FIELD_LABELS = word_set("MRN DOB DOD SSN DOS FIN CSN NPI DEA ACCT ACC MR ID AGE SEX EMAIL TEL FAX")
+
+# Endings of clinical words the English list lacks ("cellulitis", "cholecystectomy",
+# "Rheumatology"): such a word is neither a name nor a place.
+MEDICAL_ENDINGS = (
+    "itis",
+    "osis",
+    "emia",
+    "aemia",
+    "ectomy",
+    "otomy",
+    "ostomy",
+    "ology",
+    "ologist",
+    "iatry",
+    "iatrics",
+    "opathy",
+    "iasis",
+    "algia",
+    "plasty",
+    "scopy",
+    "graphy",
 )
 
 CREDENTIALS = word_set(

@@ -17,6 +17,7 @@ import re
 from collections.abc import Iterator
 from datetime import date, timedelta
 
+from .lexicon import word_set
 from .note_spans import Span
 
 __all__ = ["find_dates"]
@@ -54,9 +55,9 @@ _WEEKDAY = (
 )
 _ORDINAL = r"(?:st|nd|rd|th)?"
 
+# A time after the date stays: Safe Harbor removes dates, not times of day.
 _ISO = re.compile(
-    r"(?<![\d.])(?P<year>\d{4})(?P<sep>[-/.])(?P<m>\d{1,2})(?P=sep)(?P<d>\d{1,2})"
-    r"(?P<time>[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?(?![\d])"
+    r"(?<![\d.])(?P<year>\d{4})(?P<sep>[-/.])(?P<m>\d{1,2})(?P=sep)(?P<d>\d{1,2})(?!\d)"
 )
 _NUMERIC = re.compile(
     r"(?<![\d/.\-])(?P<a>\d{1,2})(?P<sep>[-/.])(?P<b>\d{1,2})(?P=sep)(?P<year>\d{4}|\d{2})"
@@ -76,7 +77,7 @@ _DAY_MONTH = re.compile(
     + _ORDINAL
     + r"(?P<dsep>\s+of\s+|\s+|-)"
     + _MONTH
-    + r"(?:(?P<ysep>,?\s+|-)(?P<year>\d{4}|\d{2})(?!\d))?"
+    + r"(?:(?P<ysep>,?\s+|-)(?P<year>\d{4}|\d{2})(?!\d|:\d))?"
 )
 _MONTH_YEAR = re.compile(_MONTH + r",?\s+(?:of\s+)?(?P<year>\d{4})(?!\d)")
 _MONTH_ALONE = re.compile(
@@ -87,7 +88,7 @@ _SHORT = re.compile(
     r"(?i:\b(?:on|since|from|until|till|through|thru|dated|starting|beginning|before|after|"
     r"dob|dos|d/c|discharged|admitted|hospitali[sz]ed|intubated|extubated|started|stopped|"
     r"placed|removed|performed|drawn|collected|obtained|seen|date|due|onset|as\s+of|visit|"
-    r"last|dated|surgery|scan|scanned|cultures?|biopsy|biopsied|transfused)\b[:\s]+)"
+    r"last|dated|surgery|scan|scanned|cultures?|biopsy|biopsied|transfused|note)\b[:\s]+)"
     r"(?P<m>\d{1,2})(?P<sep>[/-])(?P<d>\d{1,2})(?![\d/])"
 )
 _RANGE_TAIL = re.compile(
@@ -104,6 +105,13 @@ _WEEKDAY_BEFORE = re.compile(
 _BARE_DAY_MONTH = re.compile(
     r"(?<![\d/.:])(?<!GCS )(?<!acuity )(?<!VA )(?P<m>0?[1-9]|1[0-2])/(?P<d>1[3-9]|2\d|3[01])"
     r"(?![\d/])"
+)
+_WORD_BEFORE = re.compile(r"(?P<word>[A-Za-z]+)\W{0,3}$")
+_SCORE_WORDS = word_set(
+    """
+    gcs moca mmse slums score scored scores acuity va strength power grade murmur pain apgar
+    apgars nihss phq gad audit edinburgh epworth
+    """
 )
 _HOLIDAY = re.compile(
     r"\b(?:Christmas(?:\s+(?:Day|Eve))?|Thanksgiving(?:\s+Day)?|Easter(?:\s+Sunday)?|Halloween|"
@@ -204,8 +212,7 @@ class _Finder:
             if new is not None:
                 sep = m["sep"]
                 replacement = (
-                    f"{new.year:04d}{sep}{_pad(new.month, m['m'])}{sep}"
-                    f"{_pad(new.day, m['d'])}{m['time'] or ''}"
+                    f"{new.year:04d}{sep}{_pad(new.month, m['m'])}{sep}{_pad(new.day, m['d'])}"
                 )
             self.add(*m.span(), replacement)
 
@@ -266,6 +273,9 @@ class _Finder:
             day = _valid(_REFERENCE_YEAR, int(m["m"]), int(m["d"]))
             if day is None or not self._free(*m.span()):
                 continue
+            before = _WORD_BEFORE.search(self.text, max(0, m.start() - 20), m.start())
+            if before is not None and before["word"].lower() in _SCORE_WORDS:
+                continue  # "MoCA 12/30", "strength 4/5": a score out of a maximum
             new = self.shifted(day)
             replacement = None
             if new is not None:

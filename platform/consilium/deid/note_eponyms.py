@@ -9,6 +9,7 @@ report word: `lexicon.CLINICAL_WORDS`), or when an eponym head follows it ("Wils
 from __future__ import annotations
 
 from .lexicon import CLINICAL_WORDS, EPONYM_HEADS, EPONYMS, STRICT_EPONYMS, word_set
+from .note_places import state_spans
 from .note_words import NoteWords, Token, name_parts
 
 __all__ = ["protected_tokens"]
@@ -32,9 +33,15 @@ def _is_clinical(token: Token) -> bool:
 
 
 def protected_tokens(words: NoteWords) -> list[bool]:
-    """Per token of `words`: whether it is clinical vocabulary rather than a name."""
-    protected = [_is_clinical(token) for token in words.tokens]
+    """Per token of `words`: whether it is clinical vocabulary (or a state) rather than a name."""
+    protected = [
+        _is_clinical(token) or words.camel_case(index) for index, token in enumerate(words.tokens)
+    ]
     tokens = words.tokens
+    for start, end in state_spans(words.text):
+        for index, token in enumerate(tokens):
+            if start <= token.start and token.end <= end:
+                protected[index] = True
     for index, token in enumerate(tokens):
         lower = token.word.lower()
         if index == 0:
@@ -67,8 +74,10 @@ def _protect_before(words: NoteWords, protected: list[bool], head: int) -> None:
             break
         run.append(cursor)
         cursor -= 1
-    if len(run) == 1 or (
-        run and all(all(part in EPONYMS for part in name_parts(tokens[i])) for i in run)
+    if (
+        len(run) == 1
+        or (run and all(all(part in EPONYMS for part in name_parts(tokens[i])) for i in run))
+        or (len(run) == 2 and not any(words.listed(i) for i in run))
     ):
         for i in run:
             protected[i] = True

@@ -7,14 +7,20 @@ rules vouch for over the tokens that may continue it, and `spans` turns the mark
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
-from .lexicon import CLINICAL_WORDS, CREDENTIALS, TITLES, is_english_word
+from .lexicon import CLINICAL_WORDS, CREDENTIALS, FIELD_LABELS, TITLES, is_english_word
 from .note_eponyms import protected_tokens
 from .note_spans import Span
 from .note_words import PARTICLES, STOPWORDS, NoteWords
 
 __all__ = ["NameMarks"]
+
+# "M.D.", "Ph.D.": credentials the tokens split at their periods.
+_DOTTED_CREDENTIAL = re.compile(
+    r"(?:M\.D|D\.O|R\.N|N\.P|P\.A|Ph\.D|D\.D\.S|M\.B\.B\.S)\.?(?![\w.])"
+)
 
 
 class NameMarks:
@@ -42,6 +48,7 @@ class NameMarks:
             token.word.lower() in STOPWORDS
             or token.word.lower() in TITLES
             or self.credential(index)
+            or (token.is_upper and token.word in FIELD_LABELS)
         ):
             return False
         if self.protected[index] and not override:
@@ -59,7 +66,19 @@ class NameMarks:
 
     def credential(self, index: int) -> bool:
         token = self.tokens[index]
+        if _DOTTED_CREDENTIAL.match(self.text, token.start):
+            return True
         return token.word in CREDENTIALS and (token.is_upper or token.word in ("PhD", "PharmD"))
+
+    def lower_foreign(self, index: int) -> bool:
+        """ "pt thelma fothergill": a lower-case word that is no English word after a name."""
+        token = self.tokens[index]
+        return (
+            token.word.islower()
+            and not self.protected[index]
+            and token.lookup not in CLINICAL_WORDS
+            and self.words.foreign(index)
+        )
 
     def label(self, index: int) -> bool:
         """ "Account:" - a field label, not part of the name before it."""
@@ -99,7 +118,7 @@ class NameMarks:
                 gap = words.gap(index - 1, index)
                 if not (allow_comma and gap.strip() == "," and words.listed(index)):
                     break
-            if self.tokens[index].word.lower() in PARTICLES and count:
+            if self.tokens[index].word.lower() in PARTICLES and (count or override):
                 after = index
                 while after < len(self.tokens) and self.tokens[after].word.lower() in PARTICLES:
                     after += 1
@@ -112,8 +131,11 @@ class NameMarks:
                         self.name[particle] = True
                     index = after
                     continue
+            token = self.tokens[index]
+            if count and token.is_upper and not self.tokens[index - 1].is_upper:
+                break  # "Ann Lee  MRN": an upper-case word after a name in title case is a label
             if not self.name_like(index, lower_ok=lower_ok, override=override) and not (
-                count and self.continues(index)
+                count and (self.continues(index) or (lower_ok and self.lower_foreign(index)))
             ):
                 break
             self.name[index] = True

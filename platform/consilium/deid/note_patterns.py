@@ -57,17 +57,22 @@ _ID_CUE = (
     r"licen[cs]e(?:\s+(?:number|no\.?|#))?|lic\.?\s*#?|dea(?:\s+(?:number|no\.?|#))?|npi|"
     r"certificate(?:\s+(?:number|no\.?|#))?|serial(?:\s+(?:number|no\.?|#))?|s/n|"
     r"device\s+(?:id|identifier|serial)|udi|implant\s+(?:id|serial)|vin|"
-    r"licen[cs]e\s+plate(?:\s+(?:number|no\.?|#))?|plate\s+(?:number|no\.?|#)|accession(?:\s+(?:number|no\.?|#))?|"
+    r"(?:licen[cs]e|vehicle|registration|tag)\s+plate(?:\s+(?:number|no\.?|#))?|"
+    r"plate\s+(?:number|no\.?|#)|accession(?:\s+(?:number|no\.?|#))?|"
     r"acc\s*#|encounter(?:\s+(?:id|number|no\.?|#))?|visit\s+(?:id|number|no\.?|#)|fin|csn|"
     r"order\s+(?:number|no\.?|#)|specimen\s+(?:id|number|no\.?|#)|case\s+(?:number|no\.?|#)|"
     r"requisition(?:\s+(?:number|no\.?|#))?|id(?:\s+(?:number|no\.?|#))?|#)"
 )
 _CUED_ID = re.compile(
     r"(?i:\b" + _ID_CUE + r"\s*(?:is|was|of)?\s*[:#=]?\s*)"
-    r"(?P<value>(?=[A-Za-z0-9-]*\d)[A-Za-z0-9][A-Za-z0-9/.-]*[A-Za-z0-9])"
+    # "ABC 1234": letters, a space, digits, as number plates and some policy numbers are written
+    r"(?P<value>[A-Z]{2,4}[ ]\d{3,5}(?![\w-])|"
+    r"(?=[A-Za-z0-9-]*\d)[A-Za-z0-9][A-Za-z0-9/.-]*[A-Za-z0-9])"
 )
 _LONG_NUMBER = re.compile(r"(?<![\w.,/])\d{6,}(?![\w.,/]\d)")
 _COMPACT_DATE = re.compile(r"(?:18|19|20|21)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])")
+# A vehicle identification number: 17 letters and digits, no I, O or Q.
+_VIN = re.compile(r"\b(?=[A-HJ-NPR-Z0-9]*\d)(?=[A-HJ-NPR-Z0-9]*[A-HJ-NPR-Z])[A-HJ-NPR-Z0-9]{17}\b")
 _CODE_ID = re.compile(r"\b(?=[A-Z0-9-]*[A-Z])(?=(?:[A-Z-]*\d){5,})[A-Z0-9]+(?:-[A-Z0-9]+)*\b")
 _UNIT_AFTER = re.compile(
     r"\s*(?:mg|mcg|µg|ug|g|kg|ml|mL|l|L|cc|units?|iu|IU|copies|cells|/|%|mm|cm|mmhg|mmHg|k|K|"
@@ -124,6 +129,7 @@ def _numbers(text: str) -> Iterator[Span]:
         if not _UNIT_AFTER.match(text, match.end()):
             yield Span(match.start(), match.end(), "ID")
     yield from pattern_spans(_CODE_ID, text, "ID")
+    yield from pattern_spans(_VIN, text, "ID")
 
 
 def _ages(text: str) -> Iterator[Span]:

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from .lexicon import CLINICAL_WORDS, is_english_word, is_known_name, word_set
 from .note_spans import Span, pattern_spans
 
-__all__ = ["find_places"]
+__all__ = ["find_places", "state_spans"]
 
 _US_STATES = (
     "Alabama|Alaska|Arizona|Arkansas|California|Colorado|Connecticut|Delaware|Florida|Georgia|"
@@ -41,38 +41,39 @@ _STREET_SUFFIX = (
     r"Crescent|Close|Route|Rte|Pike|Turnpike|Plaza|Walk|Path|Point|Ridge|Heights|Hollow|"
     r"Crossing|Commons|Expressway|Freeway|Gardens|Green|Grove|Mews)"
 )
+# Within one line: a date at the end of one line and "Dr." at the start of the next are no street.
 _STREET = re.compile(
-    r"\b\d{1,6}[A-Za-z]?(?:-\d+)?\s+(?:(?:[NSEW]\.?|North|South|East|West)\s+)?"
-    r"(?:[A-Z0-9][A-Za-z0-9'.-]*\s+){0,4}?" + _STREET_SUFFIX + r"\b\.?"
-    r"(?:,?\s*(?:Apt|Apartment|Unit|Suite|Ste|Fl|Floor|Rm|Room|Bldg|Building|#)\.?\s*#?\s*"
-    r"[A-Za-z0-9-]+)?"
+    r"\b\d{1,6}[A-Za-z]?(?:-\d+)?[ \t]+(?:(?:[NSEW]\.?|North|South|East|West)[ \t]+)?"
+    r"(?:[A-Z0-9][A-Za-z0-9'.-]*[ \t]+){0,4}?" + _STREET_SUFFIX + r"\b\.?"
+    r"(?:,?[ \t]*(?:Apt|Apartment|Unit|Suite|Ste|Fl|Floor|Rm|Room|Bldg|Building|Lot|Space|#)"
+    r"\.?[ \t]*#?[ \t]*[A-Za-z0-9-]+)?"
 )
 _NAMED_STREET = re.compile(
-    r"\b(?:[A-Z][a-z]+\s+){1,3}(?:Street|Avenue|Road|Boulevard|Lane|Drive|Court|Terrace|"
+    r"\b(?:[A-Z][a-z]+[ \t]+){1,3}(?:Street|Avenue|Road|Boulevard|Lane|Drive|Court|Terrace|"
     r"Parkway|Highway|Place|Crescent)\b"
 )
 _PO_BOX = re.compile(r"(?i:\bP\.?\s*O\.?\s*Box\s+\d+)")
 _CITY_STATE = re.compile(
-    r"(?P<city>\b[A-Z][a-zA-Z'.-]+(?:\s+[A-Z][a-zA-Z'.-]+){0,2}),\s*"
+    r"(?P<city>\b[A-Z][a-zA-Z'.-]+(?:[ \t]+[A-Z][a-zA-Z'.-]+){0,2}),[ \t]*"
     r"(?P<state>(?:" + _US_STATES + r")|(?:" + _STATE_ABBR + r")(?![a-zA-Z]))"
-    r"(?:,?\s+(?P<zip>\d{5}(?:-\d{4})?)(?!\d))?"
+    r"(?:,?[ \t]+(?P<zip>\d{5}(?:-\d{4})?)(?!\d))?"
 )
 _ZIP_CUED = re.compile(
     r"(?i:\b(?:zip|zip\s+code|postal\s+code|postcode)\s*[:#]?\s*)"
     r"(?P<zip>\d{5}(?:-\d{4})?|[A-Z]\d[A-Z]\s?\d[A-Z]\d)\b"
 )
-_UK_POSTCODE = re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]?\s+\d[A-Z]{2}\b")
+_UK_POSTCODE = re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]?[ \t]+\d[A-Z]{2}\b")
 _TOWN_BEFORE = re.compile(r"(?P<town>[A-Z][a-z]+(?:[ -][A-Z][a-z]+)?),?\s+$")
 # "a child in Guadalajara": a capitalised word that is no English word, name or clinical term.
 _IN_PLACE = re.compile(
     r"\b(?:in|at|near|from|to|outside|around)\s+"
-    r"(?P<place>[A-Z][a-z]{3,}(?:\s+[A-Z][a-z]{3,})?)\b"
+    r"(?P<place>[A-Z][a-z]{3,}(?:[ \t]+[A-Z][a-z]{3,})?)\b"
 )
-_COUNTY = re.compile(r"\b(?:[A-Z][a-z]+\s+){1,2}(?:County|Parish|Borough|Township)\b")
+_COUNTY = re.compile(r"\b(?:[A-Z][a-z]+[ \t]+){1,2}(?:County|Parish|Borough|Township)\b")
 _PLACE_CUED = re.compile(
     r"(?i:\b(?:lives|living|resides|residing|resident|moved|relocated|born|grew\s+up|from|"
     r"visiting|travell?ed|home)\s+(?:alone\s+)?(?:in|at|to|of|from|near)\s+(?:the\s+)?)"
-    r"(?P<place>[A-Z][a-zA-Z'.-]+(?:\s+[A-Z][a-zA-Z'.-]+){0,2})"
+    r"(?P<place>[A-Z][a-zA-Z'.-]+(?:[ \t]+[A-Z][a-zA-Z'.-]+){0,2})"
 )
 
 _INSTITUTION_HEAD = (
@@ -90,13 +91,15 @@ _PROPER = r"(?:St\.|Saint|Mt\.|Mount|[A-Z][A-Za-z'\u2019&.-]*)"
 _INSTITUTION = re.compile(
     r"(?P<name>(?:"
     + _PROPER
-    + r"\s+(?:(?:of|the|and|&|for|de|la)\s+)*){1,6}"
+    + r"[ \t]+(?:(?:of|the|and|&|for|de|la)[ \t]+)*){1,6}"
     + _INSTITUTION_HEAD
-    + r"\b(?:\s+(?:of|at|for)\s+(?:the\s+)?[A-Z][A-Za-z'.-]*(?:\s+[A-Z][A-Za-z'.-]*){0,3})?)"
+    + r"\b(?:[ \t]+(?:of|at|for)[ \t]+(?:the[ \t]+)?[A-Z][A-Za-z'.-]*"
+    r"(?:[ \t]+[A-Z][A-Za-z'.-]*){0,3})?)"
 )
 _INSTITUTION_OF = re.compile(
-    r"\b(?:Hospital|University|Clinic|Infirmary|College|Institute)\s+of\s+(?:the\s+)?"
-    r"(?:[A-Z][A-Za-z'.-]*(?:\s+|$)){1,5}"
+    r"\b(?:Hospital|Hospice|University|Clinic|Infirmary|College|Institute|Medical[ \t]+Center|"
+    r"Sisters|Hospitals)[ \t]+of[ \t]+(?:the[ \t]+)?"
+    r"[A-Z][A-Za-z'.-]*(?:[ \t]+[A-Z][A-Za-z'.-]*){0,4}"
 )
 _KNOWN_INSTITUTIONS = re.compile(
     r"\b(?:Mayo|Johns\s+Hopkins|Mass(?:achusetts)?\s+General|Mount\s+Sinai|Mt\.?\s+Sinai|"
@@ -127,8 +130,31 @@ _DEPARTMENT_WORDS = word_set(
 )
 
 
+# "Consultant in Rheumatology": the word lists lack most specialty and procedure words.
+_MEDICAL_ENDINGS = (
+    "ology",
+    "ologist",
+    "iatry",
+    "iatrics",
+    "ics",
+    "ectomy",
+    "otomy",
+    "ostomy",
+    "itis",
+    "osis",
+    "emia",
+    "opathy",
+)
+
+
 def _is_place_word(word: str) -> bool:
-    return word not in CLINICAL_WORDS and not is_english_word(word) and not is_known_name(word)
+    return (
+        word not in CLINICAL_WORDS
+        and word not in _DEPARTMENT_WORDS
+        and not word.lower().endswith(_MEDICAL_ENDINGS)
+        and not is_english_word(word)
+        and not is_known_name(word)
+    )
 
 
 def _addresses(text: str) -> Iterator[Span]:
@@ -182,6 +208,18 @@ def _institutions(text: str) -> Iterator[Span]:
         yield Span(match.start("name") + leading[0].start(), match.end("name"), "INSTITUTION")
     yield from pattern_spans(_INSTITUTION_OF, text, "INSTITUTION")
     yield from pattern_spans(_KNOWN_INSTITUTIONS, text, "INSTITUTION")
+
+
+def state_spans(text: str) -> Iterator[tuple[int, int]]:
+    """Where a state is named as part of an address ("Tucson, Arizona 85701"): no one's name.
+
+    A state that may be a given name ("Smith, Virginia") counts only with a ZIP code after it
+    or a town before it that is no listed name.
+    """
+    for match in _CITY_STATE.finditer(text):
+        town = match["city"].split()[-1]
+        if match["zip"] or not is_known_name(town):
+            yield match.start("state"), match.end("state")
 
 
 def find_places(text: str) -> Iterator[Span]:

@@ -10,11 +10,20 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .lexicon import TITLES, is_ambiguous_name, is_english_word, is_known_name, word_set
+from .lexicon import (
+    MEDICAL_ENDINGS,
+    TITLES,
+    is_ambiguous_name,
+    is_english_word,
+    is_known_name,
+    word_set,
+)
 
 __all__ = ["PARTICLES", "STOPWORDS", "NoteWords", "Token", "name_parts"]
 
 _TOKEN = re.compile(r"[^\W\d_](?:[^\W\d_]|['\u2019-](?=[^\W\d_]))*\.?")
+# "al-Hashimi", "d'Souza": a lower-case particle joined to a capitalised name.
+_PARTICLE_PREFIX = re.compile(r"(?:al|el|ad|as|ash|bin|ibn|abu|ben|bint|d|l|o)['\u2019-][A-Z]")
 PARTICLES = word_set("van von de del della der den di da du la le bin ibn al el ter ten dos das y")
 STOPWORDS = word_set(
     """
@@ -23,6 +32,11 @@ STOPWORDS = word_set(
     these those it its he she they them his her their him we us our you your i me my who whom
     which what when where why how all any some each every both either neither per via vs
     """
+)
+# "BlueCross", "UnitedHealthcare": a capital inside a word after a syllable that no surname
+# starts with is a brand; "McAllister", "MacKinnon", "DeBakey", "VanDyke" are names.
+_CAMEL_CASE = re.compile(
+    r"(?!(?:Mc|Mac|De|Di|Da|Du|La|Le|Van|Von|St|Fitz)[A-Z])[A-Z][a-z]{2,}[A-Z]"
 )
 _SENTENCE_END = frozenset(".!?:;\n\r\t•*")
 
@@ -40,7 +54,7 @@ class Token:
 
     @property
     def is_capitalised(self) -> bool:
-        return self.word[:1].isupper()
+        return self.word[:1].isupper() or _PARTICLE_PREFIX.match(self.word) is not None
 
     @property
     def is_upper(self) -> bool:
@@ -103,6 +117,9 @@ class NoteWords:
         before = self.text[: self.tokens[index].start].rstrip(" \"'(")
         return not before or before[-1] in _SENTENCE_END or before.endswith(("-", "\u2022"))
 
+    def camel_case(self, index: int) -> bool:
+        return _CAMEL_CASE.match(self.tokens[index].word) is not None
+
     def name_parts(self, index: int) -> list[str]:
         """The parts of a (hyphenated) token that carry a name: single letters do not."""
         return [part for part in name_parts(self.tokens[index]) if len(part) > 1]
@@ -125,4 +142,5 @@ class NoteWords:
             and bool(parts)
             and not any(is_english_word(part) for part in parts)
             and not all(is_known_name(part) for part in parts)
+            and not self.tokens[index].word.lower().endswith(MEDICAL_ENDINGS)
         )

@@ -32,7 +32,7 @@ from .note_patterns import find_patterns
 from .note_places import find_places
 from .note_spans import Span, merge_spans
 
-__all__ = ["NoteDeidResult", "Replacement", "find_identifiers", "note_deidentify"]
+__all__ = ["NoteDeidResult", "Replacement", "find_identifiers", "note_deidentify", "replace_spans"]
 
 
 @dataclass(frozen=True)
@@ -78,8 +78,11 @@ def find_identifiers(text: str, *, date_shift_days: int | None = None) -> list[S
 
 def note_deidentify(text: str, *, date_shift_days: int | None = None) -> NoteDeidResult:
     """`text` with every Safe Harbor identifier replaced; see the module docstring."""
-    spans = find_identifiers(text, date_shift_days=date_shift_days)
+    return replace_spans(text, find_identifiers(text, date_shift_days=date_shift_days))
 
+
+def replace_spans(text: str, spans: list[Span]) -> NoteDeidResult:
+    """`text` with each of `spans` (in order, not overlapping) replaced by its placeholder."""
     pieces: list[str] = []
     replacements: list[Replacement] = []
     position = 0
