@@ -108,6 +108,11 @@ def test_names_vouched_for_by_labels_kin_and_verbs_of_saying(text: str, names: l
     assert "[NAME]" in out
 
 
+def test_a_common_word_after_kin_is_a_name_and_the_next_word_is_not() -> None:
+    out = note_deidentify("She lives with her granddaughter Will in town.").text
+    assert out == "She lives with her granddaughter [NAME] in town."
+
+
 def test_initials_particles_and_given_names_before_a_surname() -> None:
     text = (
         "Anesthesia: M. van der Berg, CRNA. Seen with Cliff Z. Kowalczyk. "
@@ -120,19 +125,24 @@ def test_initials_particles_and_given_names_before_a_surname() -> None:
 
 
 def test_last_first_with_unlisted_given_names_and_in_capitals() -> None:
-    out = note_deidentify("Patient: Pajari, Pradeep\nPATIENT: IWASAKI, FOLASADE  MRN: 1234567").text
-    assert out == "Patient: [NAME], [NAME]\nPATIENT: [NAME], [NAME]  MRN: [MRN]"
+    text = "Patient: Pajari, Pradeep\nPATIENT: IWASAKI, FOLASADE  MRN: 1234567\nName: OKAFOR, WILL"
+    out = note_deidentify(text).text
+    assert (
+        out == "Patient: [NAME], [NAME]\nPATIENT: [NAME], [NAME]  MRN: [MRN]\nName: [NAME], [NAME]"
+    )
 
 
 def test_lower_case_names_after_kin_patient_and_credentials() -> None:
     text = (
         "niece oluwadamilare at bedside. pt xiaoming donnelly a&o x3. "
-        "report given to gladys rosenbaum rn at 1900. pt afebrile overnight."
+        "report given to gladys rosenbaum rn at 1900. pt afebrile overnight. "
+        "handed over to zainab sharp rn, then to oncoming rn."
     )
     out = note_deidentify(text).text
     assert out == (
         "niece [NAME] at bedside. pt [NAME] a&o x3. "
-        "report given to [NAME] rn at 1900. pt afebrile overnight."
+        "report given to [NAME] rn at 1900. pt afebrile overnight. "
+        "handed over to [NAME] rn, then to oncoming rn."
     )
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from .lexicon import (
     CREDENTIALS,
+    FIELD_LABELS,
     KIN_CUES,
     NAME_CUES,
     PERSON_LABELS,
@@ -107,7 +108,11 @@ class ContextRules(NameMarks):
                 cursor -= 1
 
     def lower_credentials(self) -> None:
-        """ "report given to gladys rosenbaum rn": the words before a lower-case credential."""
+        """ "report given to gladys rosenbaum rn": the words before a lower-case credential.
+
+        Listed names that are also common words ("grace sharp") count only beside a word that
+        is surely a name.
+        """
         for index in range(1, len(self.tokens)):
             token = self.tokens[index]
             if (
@@ -115,19 +120,27 @@ class ContextRules(NameMarks):
                 or self.text[token.end : token.end + 1].isalnum()
             ):
                 continue
+            run: list[int] = []
             cursor = index - 1
             while cursor >= 0 and cursor >= index - 3 and self.words.adjacent(cursor, cursor + 1):
                 before = self.tokens[cursor]
                 if self.protected[cursor] or before.word.lower() in STOPWORDS:
                     break
                 if not (
-                    (before.is_capitalised and not before.is_upper)
-                    or self.lower_foreign(cursor)
-                    or (self.words.listed(cursor) and not is_english_word(before.word))
+                    self._sure_lower_name(cursor)
+                    or before.is_capitalised
+                    or self.words.listed(cursor)
                 ):
                     break
-                self.name[cursor] = True
+                run.append(cursor)
                 cursor -= 1
+            if any(self._sure_lower_name(i) or self.tokens[i].is_capitalised for i in run):
+                for member in run:
+                    self.name[member] = True
+
+    def _sure_lower_name(self, index: int) -> bool:
+        word = self.tokens[index].word
+        return self.lower_foreign(index) or (self.words.listed(index) and not is_english_word(word))
 
     def cues(self) -> None:
         for index, token in enumerate(self.tokens[:-1]):
@@ -150,19 +163,11 @@ class ContextRules(NameMarks):
             if self.protected[following] or nxt.word.lower() in STOPWORDS:
                 continue
             if nxt.is_capitalised:
+                pair = strong and self._common_pair(following)  # "patient Will Frost"
                 vouched = (
                     self.words.strong_listed(following)
-                    or (lower in KIN_CUES and self._kin_name(following))
                     or (strong and self.words.listed(following))
                     or (strong and self.name_like(following))
-                    or (
-                        strong
-                        and self.continues(following)
-                        and following + 1 < len(self.tokens)
-                        and self.words.adjacent(following, following + 1)
-                        and self.continues(following + 1)
-                        and (self.words.listed(following + 1) or self.unknown(following + 1))
-                    )
                     or (
                         self.unknown(following)
                         and following + 1 < len(self.tokens)
@@ -171,15 +176,29 @@ class ContextRules(NameMarks):
                         and self.tokens[following + 1].is_capitalised
                     )
                 )
-                if vouched and not self.mark_run(following, allow_comma=True):
-                    # "patient Will Frost": both words common, vouched for as a pair
+                if vouched or pair:
+                    self.mark_run(following, allow_comma=True)
+                if pair:
                     self.name[following] = self.name[following + 1] = True
+                elif lower in KIN_CUES and self._kin_name(following):
+                    self.name[following] = True  # "his sister Will"
             elif strong:
                 if self._lower_name_after_cue(lower, following):
                     self.name[following] = True
                     self.mark_run(following + 1, lower_ok=True, limit=1)
                 else:
                     self.mark_run(following, lower_ok=True, limit=2)
+
+    def _common_pair(self, index: int) -> bool:
+        """Two capitalised words that may continue a name, the second listed or unknown."""
+        following = index + 1
+        return (
+            self.continues(index)
+            and following < len(self.tokens)
+            and self.words.adjacent(index, following)
+            and self.continues(following)
+            and (self.words.listed(following) or self.unknown(following))
+        )
 
     def _kin_name(self, index: int) -> bool:
         """ "his sister Will": after kin, a capitalised word that is no clinical word."""
@@ -243,6 +262,16 @@ class ContextRules(NameMarks):
                 and self.name_like(index, override=not upper)
                 and not (upper and not (self.words.listed(index) or self.unknown(index)))
             )
+            after_comma = bool(run) and self.words.gap(index - 1, index).strip() == ","
+            if after_comma and not acceptable:
+                # "OKAFOR-BELLO, WILL": the given name after "Last," may be a common word
+                acceptable = (
+                    token.is_capitalised
+                    and token.is_upper == upper
+                    and not self.protected[index]
+                    and token.word not in FIELD_LABELS
+                    and not self.label(index)
+                )
             if self.credential(index) or (not acceptable and not (token.is_initial and run)):
                 break
             run.append(index)
