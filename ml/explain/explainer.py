@@ -29,7 +29,7 @@ from ml.explain.attributions import (
 from ml.explain.context import StudyContext, image_logits, study_context
 from ml.explain.faithfulness import image_deletion, note_deletion
 from ml.explain.geometry import to_image_grid, unit_scale
-from ml.explain.types import Faithfulness, FindingExplanation
+from ml.explain.types import Faithfulness, FindingExplanation, ModalityContribution
 from ml.explain.words import word_attributions, word_scores
 from ml.inference import Predictor, StudyInput
 
@@ -120,9 +120,7 @@ class Explainer:
         gate = self._gate(context)
         explanations = []
         for position, (finding, target) in enumerate(zip(findings, targets, strict=True)):
-            modality = modality_attributions(
-                self.model, context, target, steps=settings.modality_steps
-            )
+            modality = self._modality(context, finding, target)
             explanations.append(
                 FindingExplanation(
                     finding=finding,
@@ -133,16 +131,27 @@ class Explainer:
                     words=word_attributions(context.layout, words[position])
                     if context.layout
                     else [],
-                    modality_shares=_shares(modality.image, modality.note, context),
-                    modality_attributions={"image": modality.image, "note": modality.note},
-                    completeness_delta=modality.delta,
-                    completeness_relative=modality.delta / max(abs(modality.change), 1e-12),
+                    modality_shares=modality.shares,
+                    modality_attributions=modality.attributions,
+                    completeness_delta=modality.completeness_delta,
+                    completeness_relative=modality.completeness_relative,
                     model_gate=gate,
                     faithfulness=checks[position],
                     settings=record,
                 )
             )
         return explanations
+
+    def modality_contributions(
+        self, study: StudyInput, findings: Sequence[str]
+    ) -> list[ModalityContribution]:
+        """Only the modality shares (much cheaper than :meth:`explain`: no encoder gradients)."""
+        targets = self.targets(findings)
+        context = study_context(self.predictor, study)
+        return [
+            self._modality(context, finding, target)
+            for finding, target in zip(findings, targets, strict=True)
+        ]
 
     def image_integrated_gradients(self, study: StudyInput, finding: str) -> np.ndarray:
         """On demand: |Integrated Gradients| of the image for ``finding`` → (H, W) in [0, 1]."""
@@ -158,6 +167,18 @@ class Explainer:
             batch=self.settings.internal_batch_size,
         )
         return self._heatmap(context, attributions)
+
+    def _modality(self, context: StudyContext, finding: str, target: int) -> ModalityContribution:
+        found = modality_attributions(
+            self.model, context, target, steps=self.settings.modality_steps
+        )
+        return ModalityContribution(
+            finding=finding,
+            shares=_shares(found.image, found.note, context),
+            attributions={"image": found.image, "note": found.note},
+            completeness_delta=found.delta,
+            completeness_relative=found.delta / max(abs(found.change), 1e-12),
+        )
 
     def _token_scores(self, context: StudyContext, target: int) -> torch.Tensor:
         return note_token_scores(

@@ -37,6 +37,17 @@ class Faithfulness:
 
 
 @dataclass(frozen=True)
+class ModalityContribution:
+    """How much each modality counted for one finding (see :class:`FindingExplanation`)."""
+
+    finding: str
+    shares: dict[str, float]
+    attributions: dict[str, float]
+    completeness_delta: float
+    completeness_relative: float
+
+
+@dataclass(frozen=True)
 class FindingExplanation:
     """The explanation of one finding for one study.
 

@@ -44,3 +44,36 @@ def predictor(untrained_checkpoint: Path):
     from ml.inference import Predictor
 
     return Predictor.load(untrained_checkpoint)
+
+
+def _ml_source_digest() -> str:
+    """A digest of the ml package's code: a cached demo model is reused only by the same code."""
+    import hashlib
+
+    import ml
+
+    root = Path(ml.__file__).parent
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):
+        if "explain" not in path.parts:
+            digest.update(path.relative_to(root).as_posix().encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+@pytest.fixture(scope="session")
+def demo_checkpoint(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    """The demo model `make run` serves, trained by its own recipe on synthetic data (about four
+    minutes on two cores). It is kept in pytest's cache, keyed by the ml code, so a machine
+    trains it once; without the cache plugin it is trained into a temporary directory."""
+    from ml.demo import ensure_demo_checkpoint
+
+    cache = getattr(request.config, "cache", None)
+    root = (
+        Path(cache.mkdir(f"consilium-demo-{_ml_source_digest()}"))
+        if cache is not None
+        else tmp_path_factory.mktemp("demo")
+    )
+    return ensure_demo_checkpoint(root / "demo", progress=False)
