@@ -1,4 +1,6 @@
-"""Throughput and leaks: `consilium.deid.DicomDeidentifier` against `dicognito` (PyPI, unmodified).
+"""De-identification benchmark: DICOM against `dicognito` (PyPI, unmodified), and clinical notes.
+
+DICOM: throughput and leaks of `consilium.deid.DicomDeidentifier` and dicognito.
 
 Corpus: pydicom's test files and the `pydicom-data` files that read without force, are at most
 2 MB, are not a DICOMDIR, are not quarantined by consilium (it writes nothing for them, so timing
@@ -11,6 +13,12 @@ the two tools alternate so that background load falls on both; the median run is
 Leaks: every base file gets the identifiers of `PLANTED` (patient, physicians, institution, a
 private tag, a nested sequence item, descriptions, an overlay comment, ...), each tool
 de-identifies it and writes it to bytes, and every planted string found in those bytes is a leak.
+
+Notes (the ``notes`` section): `consilium.deid.note_deidentify` on the labelled note corpus of
+tests/deid/corpus (hand-written and generated notes), scored as the corpus test scores it
+(tests/deid/note_corpus.py): PHI recall, precision and clinical-phrase survival, overall and per
+part, and notes de-identified per second on one core (median of ``--repeat`` passes over the
+whole corpus, after one warm-up pass; no other tool is run on notes).
 
     .venv/bin/python bench/deid.py [--repeat 5] [--files 300] [--out bench/results/deid.json]
 
@@ -31,6 +39,7 @@ import statistics
 import sys
 import time
 import warnings
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,9 +54,13 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 # platform/ is a source root; appended so that the standard library's `platform` stays first.
 sys.path.append(str(REPO_ROOT / "platform"))
 
-from machine import cpu_name  # noqa: E402  (bench/ is sys.path[0] when a script runs)
+# The note corpus and its scoring are shared with the corpus test.
+sys.path.append(str(REPO_ROOT / "tests" / "deid"))
 
-from consilium.deid import DicomDeidentifier  # noqa: E402
+from machine import cpu_name  # noqa: E402  (bench/ is sys.path[0] when a script runs)
+from note_corpus import SPLITS, Note, Score, corpus, phrases, score_corpus  # noqa: E402
+
+from consilium.deid import DicomDeidentifier, note_deidentify  # noqa: E402
 
 MAX_FILE_BYTES = 2_000_000
 SECRET = b"bench-deid-secret"
@@ -292,6 +305,50 @@ def tool_report(runs: list[float], leaked: dict[str, int], planted_total: int) -
     }
 
 
+def notes_per_second(notes: list[Note], *, repeat: int) -> list[float]:
+    """Notes per second for each of `repeat` passes over `notes`, after a warm-up pass."""
+    for note in notes:
+        note_deidentify(note.text)  # warm-up: word lists, compiled patterns
+    runs = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        for note in notes:
+            note_deidentify(note.text)
+        runs.append(len(notes) / (time.perf_counter() - start))
+    return runs
+
+
+def note_score(score: Score) -> dict:
+    return {
+        "identifiers": score.planted,
+        "phi_recall": round(score.recall, 4),
+        "precision": round(score.precision, 4),
+        "clinical_phrase_survival": round(score.survival, 4),
+        "missed_by_kind": dict(sorted(Counter(p.kind for p in score.missed).items())),
+    }
+
+
+def notes_report(*, repeat: int) -> dict:
+    notes = corpus()
+    scores = score_corpus(notes, phrases())
+    runs = notes_per_second(notes, repeat=repeat)
+    return {
+        "notes": len(notes),
+        "phrases": len(phrases()),
+        **note_score(scores["all"]),
+        "by_part": {
+            split: {
+                "notes": sum(note.split == split for note in notes),
+                **note_score(scores[split]),
+            }
+            for split in SPLITS
+        },
+        "notes_per_s": round(statistics.median(runs), 1),
+        "notes_per_s_runs": [round(run, 1) for run in runs],
+        "characters_per_note": round(statistics.mean(len(note.text) for note in notes)),
+    }
+
+
 def benchmark(*, files: int, repeat: int) -> dict:
     base, left_out = base_corpus()
     load_before = os.getloadavg()[0]
@@ -306,6 +363,7 @@ def benchmark(*, files: int, repeat: int) -> dict:
     report["ratio_files_per_s"] = round(
         report["consilium"]["files_per_s"] / report["dicognito"]["files_per_s"], 3
     )
+    report["notes"] = notes_report(repeat=repeat)
     report["versions"] = {
         name: importlib.metadata.version(name) for name in ("pydicom", "dicognito", "consilium")
     }
