@@ -20,7 +20,6 @@ from deid_support import (
     to_bytes,
 )
 from pydicom import Dataset
-from pydicom.dataelem import DataElement
 
 from consilium.deid import (
     DeidPolicy,
@@ -160,19 +159,6 @@ def test_clean_descriptors_keeps_cleaned_text(planted_ct: Dataset, secret: bytes
     assert out.StudyDescription.startswith("CT for")
     assert "Quaxworth" not in out.StudyDescription
     assert "Havisham" not in out.PatientComments
-
-
-def test_safe_private_attributes_only_with_the_option(planted_ct: Dataset, secret: bytes) -> None:
-    for element in [element for element in planted_ct if element.tag.group == 0x0019]:
-        del planted_ct[element.tag]  # CT_small has a GE block there
-    planted_ct.add(DataElement(0x00190010, "LO", "SIEMENS MR HEADER"))
-    planted_ct.add(DataElement(0x0019100C, "IS", "1000"))  # B value
-    planted_ct.add(DataElement(0x00191010, "LO", "Private free text"))
-    without = _deid(planted_ct, secret)
-    assert not [element for element in without if element.tag.is_private]
-    kept = _deid(planted_ct, secret, retain_safe_private=True)
-    private = {int(element.tag): element.value for element in kept if element.tag.is_private}
-    assert private == {0x00190010: "SIEMENS MR HEADER", 0x0019100C: "1000"}
 
 
 def test_the_input_is_not_mutated(planted_ct: Dataset, secret: bytes) -> None:

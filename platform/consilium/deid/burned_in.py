@@ -8,6 +8,7 @@ person or an OCR pipeline), so an instance whose pixels may show a name or a dat
   capture, photographs, endoscopy, slide labels, scanned documents, ...): unless its
   BurnedInAnnotation is NO *and* the site's policy trusts NO for that kind.
 - An encapsulated document (PDF, CDA): its content is free text and layout nobody has cleaned.
+- BurnedInAnnotation is present but its value cannot be decoded: nobody can say it is NO.
 
 The reasons returned name the attribute and the kind, never a value taken from the instance.
 """
@@ -64,30 +65,49 @@ _SOP_CLASS_CATEGORY: dict[str, str] = {
 }
 
 
+class _Undecodable(Exception):
+    """An attribute whose value pydicom cannot decode."""
+
+
 def _text(dataset: Dataset, keyword: str) -> str:
-    value = dataset.get(keyword, "")
+    try:
+        value = dataset.get(keyword, "")
+    except (ValueError, TypeError, KeyError) as error:
+        raise _Undecodable(keyword) from error
     return str(value).strip().upper() if value is not None else ""
+
+
+def _text_or_empty(dataset: Dataset, keyword: str) -> str:
+    try:
+        return _text(dataset, keyword)
+    except _Undecodable:
+        return ""
 
 
 def burned_in_category(dataset: Dataset) -> str | None:
     """The burn-in-prone kind of this instance ("US", "SC", ...), or None if it is not one."""
-    sop_class = str(dataset.get("SOPClassUID", "")).strip().rstrip("\x00")
+    sop_class = _text_or_empty(dataset, "SOPClassUID").rstrip("\x00")
     category = _SOP_CLASS_CATEGORY.get(sop_class)
     if category is not None:
         return category
-    modality = _text(dataset, "Modality")
+    modality = _text_or_empty(dataset, "Modality")
     return modality if modality in BURN_IN_MODALITIES else None
 
 
 def quarantine_reason(dataset: Dataset, *, trusted_no: frozenset[str]) -> str | None:
     """Why this instance must be quarantined, or None when it may pass."""
-    burned_in = _text(dataset, "BurnedInAnnotation")
+    try:
+        burned_in = _text(dataset, "BurnedInAnnotation")
+    except _Undecodable:
+        return (
+            "BurnedInAnnotation cannot be decoded: identifying text may be burned into the pixels"
+        )
     if burned_in == "YES":
         return "BurnedInAnnotation is YES: identifying text may be burned into the pixel data"
     category = burned_in_category(dataset)
     if category is None:
         return None
-    modality = _text(dataset, "Modality")
+    modality = _text_or_empty(dataset, "Modality")
     trusted = {category, modality} & {kind.strip().upper() for kind in trusted_no}
     if burned_in == "NO" and trusted:
         return None

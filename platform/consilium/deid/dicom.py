@@ -2,12 +2,15 @@
 
 `DicomDeidentifier(secret=..., policy=...).deidentify(dataset, site=...)` returns a new dataset
 (the input is left as it was) or, for an instance whose pixels may show identifying text, no
-dataset and the reason. What is done, and why, is in the modules it uses:
+dataset and the reason it is quarantined; a DICOMDIR is refused, with the reason. It never raises
+for what a file holds: a value that cannot be decoded is handled by its attribute's action and
+listed in `DicomDeidResult.unreadable`. What is done, and why, is in the modules it uses:
 
 - `profile`: Table E.1-1 and how compound codes resolve; `iod`: the attribute types for that;
 - `dicom_walk`: the walk over every element at every depth;
 - `keys`: UIDs (``2.25.<int>`` from an HMAC), patient pseudonyms and date offsets;
-- `temporal`: date shifting and age aggregation; `burned_in`: quarantine; `private`: safe private.
+- `temporal`: date shifting and age aggregation; `burned_in`: quarantine; `private`: safe private;
+- `known_identifiers`: text kept under a Clean option loses the instance's own names and ids.
 
 Profile options (recorded in DeidentificationMethodCodeSequence, CID 7050):
 
@@ -16,7 +19,17 @@ Profile options (recorded in DeidentificationMethodCodeSequence, CID 7050):
   with Modified Dates: every date moves back by 1..365 days, one offset per (site, patient);
 - ``clean_descriptors``: 113105 Clean Descriptors: descriptions and comments are cleaned by the
   note de-identifier instead of removed;
-- ``retain_safe_private``: 113111 Retain Safe Private: an allow-list of numeric private tags;
+- ``clean_structured_content``: 113104 Clean Structured Content: the free text of SR content
+  items (TextValue, ...) and of the Acquisition Context and Specimen Preparation Sequences is
+  cleaned by the note de-identifier instead of replaced by a dummy; names, UIDs and dates in
+  them are replaced, remapped and shifted as everywhere else;
+- ``clean_graphics``: 113103 Clean Graphics: the text of presentation-state annotations (Text
+  Object UnformattedTextValue in the Graphic Annotation Sequence) is cleaned by the note
+  de-identifier. Without it the table's D applies: the annotations keep their place and
+  graphics, their text becomes a dummy (removing the Type 1 text would break the item). Overlays
+  and curves are removed whether or not the option is on: their bitmaps cannot be cleaned here;
+- ``retain_safe_private``: 113111 Retain Safe Private: the attributes of PS3.15 Table
+  E.3.10-1 that `private` can check (numbers, codes, short strings, UIDs, sequences);
 - ``retain_patient_characteristics`` (default on): 113108 Retain Patient Characteristics: age
   (over 89 reported as 090Y), sex, size, weight and the like, which models need.
 """
@@ -45,6 +58,7 @@ from .keys import (
     pseudonymous_patient_id,
     uid_remap,
 )
+from .known_identifiers import known_identifiers
 from .notes import note_deidentify
 
 __all__ = [
@@ -65,6 +79,8 @@ class DeidPolicy:
 
     retain_longitudinal_dates: bool = True
     clean_descriptors: bool = False
+    clean_structured_content: bool = False
+    clean_graphics: bool = False
     retain_safe_private: bool = False
     # modalities whose BurnedInAnnotation=NO is trusted
     trust_burned_in_no: frozenset[str] = frozenset()
@@ -83,11 +99,14 @@ class OriginalIdentifiers:
 
 @dataclass(frozen=True)
 class DicomDeidResult:
-    dataset: pydicom.Dataset | None  # None when quarantined
+    dataset: pydicom.Dataset | None  # None when quarantined or refused
     quarantined: bool
-    reason: str | None  # why quarantined (no PHI in it)
+    reason: str | None  # why quarantined or refused (no PHI in it)
     original: OriginalIdentifiers
     pseudonym: str  # pseudonymous PatientID
+    refused: bool = False  # not an instance to de-identify (a DICOMDIR)
+    # attributes whose value could not be decoded and what was done with each (no values)
+    unreadable: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -106,6 +125,13 @@ _OPTIONS = (
         "113107",
         "Retain Longitudinal Temporal Information Modified Dates Option",
     ),
+    _Option("clean_graphics", "cleanGraphOpt", "113103", "Clean Graphics Option"),
+    _Option(
+        "clean_structured_content",
+        "cleanStructContOpt",
+        "113104",
+        "Clean Structured Content Option",
+    ),
     _Option("clean_descriptors", "cleanDescOpt", "113105", "Clean Descriptors Option"),
     _Option(
         "retain_patient_characteristics",
@@ -117,9 +143,29 @@ _OPTIONS = (
 )
 
 
+_MEDIA_STORAGE_DIRECTORY = "1.2.840.10008.1.3.10"
+_DIRECTORY_REFUSAL = (
+    "a DICOMDIR indexes files and is not an instance (its records and file paths may name the "
+    "patient): de-identify the instances it lists instead"
+)
+
+
 def _text(dataset: Dataset, keyword: str) -> str:
-    value = dataset.get(keyword)
+    try:
+        value = dataset.get(keyword)
+    except (ValueError, TypeError, KeyError):
+        return ""  # undecodable; the walk deals with the attribute itself
     return "" if value is None else str(value).strip()
+
+
+def _is_directory(dataset: Dataset) -> bool:
+    meta = getattr(dataset, "file_meta", None)
+    sop_class = _text(meta, "MediaStorageSOPClassUID") if meta is not None else ""
+    return (
+        normalise_uid(sop_class) == _MEDIA_STORAGE_DIRECTORY
+        or normalise_uid(_text(dataset, "SOPClassUID")) == _MEDIA_STORAGE_DIRECTORY
+        or "DirectoryRecordSequence" in dataset
+    )
 
 
 def _originals(dataset: Dataset) -> OriginalIdentifiers:
@@ -133,8 +179,8 @@ def _originals(dataset: Dataset) -> OriginalIdentifiers:
 
 def _transfer_syntax(dataset: Dataset) -> UID:
     meta = getattr(dataset, "file_meta", None)
-    if meta is not None and meta.get("TransferSyntaxUID"):
-        return UID(str(meta.TransferSyntaxUID))
+    if meta is not None and _text(meta, "TransferSyntaxUID"):
+        return UID(normalise_uid(_text(meta, "TransferSyntaxUID")))
     implicit, little = dataset.original_encoding
     if implicit:
         return ImplicitVRLittleEndian
@@ -160,13 +206,21 @@ class DicomDeidentifier:
     def _options(self) -> list[_Option]:
         return [option for option in _OPTIONS if getattr(self.policy, option.flag)]
 
+    def _cleans_text(self) -> bool:
+        policy = self.policy
+        return policy.clean_descriptors or policy.clean_structured_content or policy.clean_graphics
+
     def deidentify(self, dataset: pydicom.Dataset, *, site: str) -> DicomDeidResult:
-        """The de-identified copy of `dataset`, or no dataset and the reason it is quarantined."""
+        """The de-identified copy of `dataset`, or no dataset and why it is quarantined or refused."""
         original = _originals(dataset)
         # An instance without a patient id is its own patient, not everyone's.
         patient_key = original.patient_id or f"study:{original.study_instance_uid}"
         pseudonym = pseudonymous_patient_id(patient_key, site=site, secret=self.secret)
 
+        if _is_directory(dataset):
+            return DicomDeidResult(
+                None, False, _DIRECTORY_REFUSAL, original, pseudonym, refused=True
+            )
         reason = quarantine_reason(dataset, trusted_no=self.policy.trust_burned_in_no)
         if reason is not None:
             return DicomDeidResult(None, True, reason, original, pseudonym)
@@ -177,9 +231,11 @@ class DicomDeidentifier:
             else None
         )
         options = self._options()
+        known = known_identifiers(dataset) if self._cleans_text() else None
 
         def clean_text(text: str) -> str:
-            return note_deidentify(text, date_shift_days=shift_days).text
+            cleaned = note_deidentify(text, date_shift_days=shift_days).text
+            return known.scrub(cleaned) if known is not None else cleaned
 
         settings = WalkSettings(
             secret=self.secret,
@@ -188,14 +244,16 @@ class DicomDeidentifier:
             shift_days=shift_days,
             option_keys=tuple(option.table_key for option in options if option.table_key),
             retain_safe_private=self.policy.retain_safe_private,
-            clean_descriptors=self.policy.clean_descriptors,
             clean_text=clean_text,
             pseudonym=pseudonym,
         )
-        cleaned = clean_dataset(dataset, settings)
+        outcome = clean_dataset(dataset, settings)
+        cleaned = outcome.dataset
         self._mark(cleaned, pseudonym=pseudonym, options=options)
         cleaned.file_meta = self._file_meta(dataset, cleaned)
-        return DicomDeidResult(cleaned, False, None, original, pseudonym)
+        return DicomDeidResult(
+            cleaned, False, None, original, pseudonym, unreadable=outcome.unreadable
+        )
 
     def _mark(self, cleaned: Dataset, *, pseudonym: str, options: list[_Option]) -> None:
         cleaned.PatientID = pseudonym
@@ -221,13 +279,13 @@ class DicomDeidentifier:
         source_meta = getattr(source, "file_meta", None) or FileMetaDataset()
         meta = FileMetaDataset()
         meta.FileMetaInformationVersion = b"\x00\x01"
-        sop_class = cleaned.get("SOPClassUID") or source_meta.get("MediaStorageSOPClassUID")
+        sop_class = _text(cleaned, "SOPClassUID") or _text(source_meta, "MediaStorageSOPClassUID")
         if sop_class:
             meta.MediaStorageSOPClassUID = sop_class
-        sop_instance = cleaned.get("SOPInstanceUID")
-        if not sop_instance and source_meta.get("MediaStorageSOPInstanceUID"):
+        sop_instance = _text(cleaned, "SOPInstanceUID")
+        if not sop_instance and _text(source_meta, "MediaStorageSOPInstanceUID"):
             sop_instance = uid_remap(
-                str(source_meta.MediaStorageSOPInstanceUID), secret=self.secret
+                _text(source_meta, "MediaStorageSOPInstanceUID"), secret=self.secret
             )
         if sop_instance:
             meta.MediaStorageSOPInstanceUID = sop_instance

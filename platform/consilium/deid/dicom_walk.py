@@ -6,40 +6,62 @@ after its action was decided. The input is never written to.
 Order of decisions for one element:
 
 1. group lengths, file meta in the body, curves (50xx) and overlays (60xx, the whole group):
-   dropped;
-2. private tags: dropped (unless the Retain Safe Private Option keeps an allow-listed one);
+   dropped (also under the Clean Graphics Option: overlay bitmaps cannot be cleaned here);
+2. private tags: dropped, unless the Retain Safe Private Option retains a Table E.3.10-1 one
+   (see `private`);
 3. elements still UN after pydicom resolved what it could from the dictionary: dropped, since
    nobody can tell what they hold (UN of a standard tag is read with its real VR);
 4. everything else: the Table E.1-1 action (with the options in force), resolved for this
    attribute's IOD type; attributes the table does not list are kept, except that every UID is
-   remapped, every date shifted (or removed), every name emptied and every age aggregated anyway,
-   and free text inside replaced content (D on a sequence, e.g. an SR Content Sequence) is
-   replaced too.
+   remapped, every date shifted (or removed), every name emptied and every age aggregated anyway.
+
+Free text the table does not list (TextValue, UnformattedTextValue, CodeMeaning, ...) follows the
+sequence it sits in: inside a sequence whose action is D (Content Sequence, Graphic Annotation
+Sequence, Verifying Observer Sequence, ...) it is replaced by a dummy, inside one whose action is
+C (the same sequences under Clean Structured Content or Clean Graphics, Request Attributes
+Sequence under Clean Descriptors) it is cleaned by the note de-identifier, and the stricter of the
+two wins at any depth below.
+
+A value pydicom cannot decode (or that cannot be re-encoded for its VR, like the IS "1A" of
+pydicom's badVR.dcm) never stops the instance: an attribute to be removed is removed; one to be
+kept or replaced is given a dummy (Type 1), emptied (Type 2) or removed (Type 3), and the walk
+records which attribute it was and what was done, never the value.
 """
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from pydicom import Dataset
 from pydicom.config import IGNORE
-from pydicom.dataelem import DataElement
+from pydicom.datadict import dictionary_VR, keyword_for_tag
+from pydicom.dataelem import DataElement, RawDataElement
 from pydicom.multival import MultiValue
 from pydicom.sequence import Sequence
+from pydicom.tag import BaseTag
 
 from .iod import attribute_type
 from .keys import normalise_uid, pseudonymous_patient_id, uid_remap
-from .private import safe_private_tags
+from .private import retained_private_tags
 from .profile import Action, profile_entry, resolve_action
 from .temporal import aggregate_age, shift_date, shift_datetime
 from .values import FREE_TEXT_VRS, dummy_value, empty_value, fit_to_vr
 
-__all__ = ["WalkSettings", "clean_dataset", "is_well_known_uid"]
+__all__ = ["FreeText", "WalkOutcome", "WalkSettings", "clean_dataset", "is_well_known_uid"]
 
 _DICOM_UID_ROOT = "1.2.840.10008."
 _ICON_IMAGE_SEQUENCE = 0x00880200
+
+#: What happens to unlisted free text at this depth (see the module docstring).
+FreeText = Literal["keep", "clean", "replace"]
+_STRICTNESS: dict[FreeText, int] = {"keep": 0, "clean": 1, "replace": 2}
+_SEQUENCE_FREE_TEXT: dict[str, FreeText] = {"D": "replace", "C": "clean"}
+
+# What pydicom raises for a value it cannot decode, or cannot convert for a new element.
+_UNDECODABLE = (ValueError, TypeError, OverflowError, KeyError, struct.error)
 
 # UIDs that name a kind of thing (a SOP class, a transfer syntax, a coding scheme), not an
 # instance: they identify nobody and must keep their meaning.
@@ -80,11 +102,25 @@ class WalkSettings:
     site: str
     sop_class_uid: str
     shift_days: int | None  # None: dates are not kept (removed/emptied as the profile says)
-    option_keys: tuple[str, ...]
+    option_keys: tuple[str, ...]  # Table E.1-1 option columns in force
     retain_safe_private: bool
-    clean_descriptors: bool
-    clean_text: Callable[[str], str]
+    clean_text: Callable[[str], str]  # the note de-identifier, for action C on free text
     pseudonym: str
+
+
+@dataclass(frozen=True)
+class WalkOutcome:
+    dataset: Dataset
+    # one line per attribute whose value could not be decoded: tag, keyword, VR and what was
+    # done with it; never the value
+    unreadable: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class _Decision:
+    action: Action
+    listed: bool  # named in Table E.1-1
+    iod_type: int
 
 
 def is_well_known_uid(uid: str, keyword: str, *, listed_in_profile: bool) -> bool:
@@ -92,6 +128,10 @@ def is_well_known_uid(uid: str, keyword: str, *, listed_in_profile: bool) -> boo
     if normalise_uid(uid).startswith(_DICOM_UID_ROOT):
         return True
     return keyword in _CLASS_UID_KEYWORDS and not listed_in_profile
+
+
+def _stricter(one: FreeText, other: FreeText) -> FreeText:
+    return one if _STRICTNESS[one] >= _STRICTNESS[other] else other
 
 
 def _values(element: DataElement) -> list[Any]:
@@ -117,71 +157,132 @@ def _joined(values: Iterable[str]) -> str:
     return "\\".join(values)
 
 
+def _raw_vr(raw: RawDataElement) -> str:
+    if raw.VR:
+        return str(raw.VR)
+    try:
+        return str(dictionary_VR(raw.tag))
+    except KeyError:
+        return "UN"
+
+
 class _Walker:
     def __init__(self, settings: WalkSettings) -> None:
         self.settings = settings
+        self.unreadable: list[str] = []
 
     # -- datasets ---------------------------------------------------------------------------
 
-    def dataset(self, source: Dataset, *, parent: str | None, replaced: bool) -> Dataset:
+    def dataset(self, source: Dataset, *, parent: str | None, text: FreeText) -> Dataset:
         target = Dataset()
         private_keep = (
-            safe_private_tags(source) if self.settings.retain_safe_private else frozenset()
+            retained_private_tags(source) if self.settings.retain_safe_private else frozenset()
         )
-        for element in source:
-            cleaned = self.element(
-                source, element, parent=parent, replaced=replaced, private_keep=private_keep
-            )
+        for tag in sorted(source.keys()):
+            try:
+                element = source[tag]
+            except _UNDECODABLE:
+                cleaned = self.undecodable(source.get_item(tag), parent=parent)
+            else:
+                cleaned = self.element(element, parent=parent, text=text, private_keep=private_keep)
             if cleaned is not None:
                 target.add(cleaned)
         return target
 
-    def sequence(self, element: DataElement, *, replaced: bool) -> DataElement:
-        items = [
-            self.dataset(item, parent=element.keyword or None, replaced=replaced)
-            for item in (element.value or [])
-        ]
+    def sequence(self, element: DataElement, *, text: FreeText) -> DataElement:
+        parent = element.keyword or str(element.tag)
+        items = [self.dataset(item, parent=parent, text=text) for item in (element.value or [])]
         return DataElement(element.tag, "SQ", Sequence(items), validation_mode=IGNORE)
+
+    # -- decisions --------------------------------------------------------------------------
+
+    def decide(
+        self, tag: BaseTag, vr: str, keyword: str, *, parent: str | None
+    ) -> _Decision | None:
+        """The action for a standard element, or None when it is dropped whatever it holds."""
+        group = tag.group
+        if tag.element == 0x0000 or group == 0x0002 or group == 0xFFFE or tag.is_private:
+            return None
+        if 0x5000 <= group <= 0x50FF or 0x6000 <= group <= 0x60FF:
+            return None
+        if vr == "UN" or int(tag) == _ICON_IMAGE_SEQUENCE:
+            return None
+        if parent is None and keyword in _SET_AFTERWARDS:
+            return None
+        entry = profile_entry(int(tag))
+        iod_type = attribute_type(keyword, parent=parent, sop_class_uid=self.settings.sop_class_uid)
+        if entry is None:
+            return _Decision("K", listed=False, iod_type=iod_type)
+        action = resolve_action(entry.action_under(self.settings.option_keys), iod_type)
+        return _Decision(action, listed=True, iod_type=iod_type)
 
     # -- elements ---------------------------------------------------------------------------
 
     def element(
         self,
-        source: Dataset,
         element: DataElement,
         *,
         parent: str | None,
-        replaced: bool,
+        text: FreeText,
         private_keep: frozenset[int],
     ) -> DataElement | None:
         tag = element.tag
-        group = tag.group
-        if tag.element == 0x0000 or group == 0x0002 or group == 0xFFFE:
-            return None
         if tag.is_private:
-            return _with_value(element, element.value) if int(tag) in private_keep else None
-        if 0x5000 <= group <= 0x50FF or 0x6000 <= group <= 0x60FF:
-            return None
-        if element.VR == "UN" or int(tag) == _ICON_IMAGE_SEQUENCE:
-            return None
+            if int(tag) not in private_keep:
+                return None
+            try:
+                return self._private(element, text=text)
+            except _UNDECODABLE:
+                return None  # retained only when its value is readable, so never reached
         keyword = element.keyword
-        if parent is None and keyword in _SET_AFTERWARDS:
+        decision = self.decide(tag, element.VR, keyword, parent=parent)
+        if decision is None:
             return None
-        if keyword == "PatientID":
-            return self._patient_id(element, top_level=parent is None)
-        if keyword == "PatientName" and parent is None:
-            return _with_value(element, self.settings.pseudonym)
+        try:
+            if keyword == "PatientID":
+                return self._patient_id(element, top_level=parent is None)
+            if keyword == "PatientName" and parent is None:
+                return _with_value(element, self.settings.pseudonym)
+            return self.apply(element, decision, text=text)
+        except _UNDECODABLE:
+            return self._unreadable(tag, element.VR, keyword, decision)
 
-        entry = profile_entry(int(tag))
-        iod_type = attribute_type(keyword, parent=parent, sop_class_uid=self.settings.sop_class_uid)
-        action: Action
-        if entry is None:
-            action = "K"
+    def undecodable(self, raw: RawDataElement, *, parent: str | None) -> DataElement | None:
+        """An element pydicom could not even decode from the file."""
+        tag = BaseTag(raw.tag)
+        vr = _raw_vr(raw)
+        keyword = keyword_for_tag(tag)
+        decision = self.decide(tag, vr, keyword, parent=parent)
+        if decision is None:
+            return None
+        return self._unreadable(tag, vr, keyword, decision)
+
+    def _unreadable(
+        self, tag: BaseTag, vr: str, keyword: str, decision: _Decision
+    ) -> DataElement | None:
+        if decision.action == "X":
+            return None  # to be removed anyway
+        replacement: DataElement | None = None
+        if decision.iod_type == 1 and dummy_value(vr) is not None:
+            replacement = DataElement(tag, vr, dummy_value(vr), validation_mode=IGNORE)
+            done = "replaced by a dummy"
+        elif decision.iod_type < 3:
+            replacement = DataElement(tag, vr, empty_value(vr), validation_mode=IGNORE)
+            done = "emptied"
         else:
-            action = resolve_action(entry.action_under(self.settings.option_keys), iod_type)
-        return self.apply(
-            element, action, listed=entry is not None, replaced=replaced, iod_type=iod_type
+            done = "removed"
+        name = keyword or "unknown attribute"
+        self.unreadable.append(
+            f"({tag.group:04X},{tag.element:04X}) {name} {vr}: value could not be decoded; {done}"
         )
+        return replacement
+
+    def _private(self, element: DataElement, *, text: FreeText) -> DataElement:
+        if element.VR == "SQ":
+            return self.sequence(element, text=text)
+        if element.VR == "UI":
+            return self._uids(element, listed=False)
+        return _with_value(element, element.value)
 
     def _patient_id(self, element: DataElement, *, top_level: bool) -> DataElement:
         if top_level:
@@ -195,24 +296,26 @@ class _Walker:
         )
 
     def apply(
-        self, element: DataElement, action: Action, *, listed: bool, replaced: bool, iod_type: int
+        self, element: DataElement, decision: _Decision, *, text: FreeText
     ) -> DataElement | None:
         vr = element.VR
+        action = decision.action
         if action == "X":
             return None
         if action == "Z":
             return _with_value(element, empty_value(vr))
         if vr == "SQ":
-            # D, U, K and C on a sequence all keep its items and clean them with the profile;
-            # D means the content is replaced, so free text inside goes too.
-            return self.sequence(element, replaced=replaced or action == "D")
+            # D, C, U and K on a sequence all keep its items and clean them with the profile;
+            # D and C also decide what happens to the free text inside (module docstring).
+            inner = _stricter(text, _SEQUENCE_FREE_TEXT.get(action, "keep"))
+            return self.sequence(element, text=inner)
         if vr == "UI":
-            return self._uids(element, listed=listed)
+            return self._uids(element, listed=decision.listed)
         if action == "D":
             return self._dummy(element)
         if action == "C":
             return self._clean(element)
-        return self._keep(element, listed=listed, replaced=replaced, iod_type=iod_type)
+        return self._keep(element, decision, text=text)
 
     def _uids(self, element: DataElement, *, listed: bool) -> DataElement:
         keyword = element.keyword
@@ -250,20 +353,21 @@ class _Walker:
         return _with_value(element, element.value)
 
     def _keep(
-        self, element: DataElement, *, listed: bool, replaced: bool, iod_type: int
+        self, element: DataElement, decision: _Decision, *, text: FreeText
     ) -> DataElement | None:
         vr = element.VR
+        listed = decision.listed
         if vr in ("DA", "DT") and not listed:
             if self.settings.shift_days is not None:
                 return self._shifted(element)
-            return _with_value(element, empty_value(vr)) if iod_type < 3 else None
+            return _with_value(element, empty_value(vr)) if decision.iod_type < 3 else None
         if vr == "PN" and not listed:
             return _with_value(element, empty_value(vr))
         if vr == "AS":
             aged = [aggregate_age(str(age)) for age in _values(element)]
             return _with_value(element, _joined(age or "" for age in aged))
-        if replaced and vr in FREE_TEXT_VRS and not listed:
-            return self._clean(element) if self.settings.clean_descriptors else self._dummy(element)
+        if vr in FREE_TEXT_VRS and not listed and text != "keep":
+            return self._dummy(element) if text == "replace" else self._clean(element)
         return _with_value(element, element.value)
 
     def _shifted(self, element: DataElement) -> DataElement:
@@ -276,6 +380,8 @@ class _Walker:
         return _with_value(element, _joined(value or "" for value in shifted))
 
 
-def clean_dataset(source: Dataset, settings: WalkSettings) -> Dataset:
+def clean_dataset(source: Dataset, settings: WalkSettings) -> WalkOutcome:
     """A de-identified copy of `source` (the main dataset; its file meta is not walked)."""
-    return _Walker(settings).dataset(source, parent=None, replaced=False)
+    walker = _Walker(settings)
+    cleaned = walker.dataset(source, parent=None, text="keep")
+    return WalkOutcome(cleaned, tuple(walker.unreadable))
