@@ -12,6 +12,9 @@ from __future__ import annotations
 import copy
 import importlib.util
 import io
+import re
+import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,7 +22,13 @@ import pydicom
 import pydicom.uid
 from pydicom import Dataset
 from pydicom.dataelem import DataElement
+from pydicom.errors import InvalidDicomError
+from pydicom.multival import MultiValue
 from pydicom.sequence import Sequence
+
+from consilium.deid.dicom_walk import is_well_known_uid
+from consilium.deid.profile import profile_entry
+from consilium.deid.values import DUMMY_TEXT
 
 TEST_FILES = Path(pydicom.__file__).parent / "data" / "test_files"
 CHARSET_FILES = Path(pydicom.__file__).parent / "data" / "charset_files"
@@ -44,14 +53,55 @@ BASE_FILES = (
 DATA_STORE_FILES = ("MR-SIEMENS-DICOM-WithOverlays.dcm", "emri_small.dcm", "explicit_VR-UN.dcm")
 
 
+def data_store_dir() -> Path | None:
+    """The pydicom-data package's files, where it is installed (they are then local)."""
+    spec = importlib.util.find_spec("data_store")
+    if spec is None or spec.origin is None:
+        return None
+    store = Path(spec.origin).parent / "data"
+    return store if store.is_dir() else None
+
+
 def base_paths() -> list[Path]:
     paths = [TEST_FILES / name for name in BASE_FILES]
-    spec = importlib.util.find_spec("data_store")
-    if spec is not None and spec.origin is not None:
-        store = Path(spec.origin).parent / "data"
+    store = data_store_dir()
+    if store is not None:
         paths += [store / name for name in DATA_STORE_FILES if (store / name).exists()]
     paths.append(CHARSET_FILES / "chrX1.dcm")
     return [path for path in paths if path.exists()]
+
+
+def shipped_files() -> list[Path]:
+    """Every file pydicom ships in test_files and charset_files, and every pydicom-data file.
+
+    Only what is on disk: a test file pydicom would have to download is not listed.
+    """
+    roots = [TEST_FILES, CHARSET_FILES]
+    store = data_store_dir()
+    if store is not None:
+        roots.append(store)
+    return sorted(path for root in roots for path in root.rglob("*") if path.is_file())
+
+
+def read_shipped(path: Path) -> Dataset | None:
+    """The dataset in `path`, or None when pydicom cannot read it as DICOM.
+
+    Files without a preamble need ``force``; but forced, pydicom makes "elements" of any bytes
+    (a README, a JSON file), so a forced read counts only if it found a group 0008 attribute.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            return pydicom.dcmread(path)
+        except InvalidDicomError:
+            pass
+        except Exception:  # truncated or malformed beyond what pydicom reads
+            return None
+        try:
+            dataset = pydicom.dcmread(path, force=True)
+        except Exception:
+            return None
+    return dataset if any(tag.group == 0x0008 for tag in list(dataset.keys())) else None
 
 
 # Distinctive values, so that finding one in the output can only mean it leaked.
@@ -271,3 +321,84 @@ def to_bytes(dataset: Dataset) -> bytes:
 
 def from_bytes(data: bytes) -> Dataset:
     return pydicom.dcmread(io.BytesIO(data))
+
+
+def elements(dataset: Dataset) -> Iterator[DataElement]:
+    """Every element of `dataset` that is not a sequence, at every depth."""
+    for element in dataset:
+        if element.VR == "SQ":
+            for item in element.value or []:
+                yield from elements(item)
+        else:
+            yield element
+
+
+def element_values(element: DataElement) -> list[str]:
+    value = element.value
+    values = list(value) if isinstance(value, list | tuple | MultiValue) else [value]
+    # binary values (pixel data, OB) are not text: the byte search covers them
+    return [
+        str(item).strip("\x00 ")
+        for item in values
+        if item not in (None, "") and not isinstance(item, bytes)
+    ]
+
+
+def identifying_values(dataset: Dataset) -> list[tuple[str, str]]:
+    """(keyword, value) of every instance UID, person-name part and full date in `dataset`.
+
+    What a de-identified copy must not contain: UIDs that name an instance (not DICOM's own, not
+    a class), name parts of four letters or more, and DA/DT values with a full date.
+    """
+    found = []
+    meta = getattr(dataset, "file_meta", None) or Dataset()
+    for element in [*elements(dataset), *elements(meta)]:
+        for value in element_values(element):
+            if element.VR == "UI":
+                listed = profile_entry(int(element.tag)) is not None
+                if is_well_known_uid(value, element.keyword, listed_in_profile=listed):
+                    continue
+                if pydicom.uid.PYDICOM_IMPLEMENTATION_UID.startswith(value) or len(value) < 8:
+                    continue  # too short to find by search ("0"), and remapped like any other
+                found.append((element.keyword, value))
+            elif element.VR == "PN":
+                parts = value.replace("^", " ").replace("=", " ").split()
+                found += [
+                    (element.keyword, part)
+                    for part in parts
+                    if len(part) >= 4 and part.upper() != DUMMY_TEXT
+                ]
+            elif element.VR in ("DA", "DT") and len(value) >= 8:
+                found.append((element.keyword, value))
+    return found
+
+
+_WORDS = re.compile(rb"[A-Za-z0-9]+")
+_NUMBERS = re.compile(rb"[0-9.+\-]+")
+
+
+def surviving(
+    found: list[tuple[str, str]], written: bytes, output: Dataset
+) -> list[tuple[str, str]]:
+    """The identifying values of the source that are in the written output, as bytes or text.
+
+    Whole words (or whole UIDs and dates) only, so that a name part "text" is not found inside
+    "Context". The pixel data is left out of the byte search: it is the source's, unchanged.
+    """
+    header = written
+    pixels = output.get("PixelData")
+    if isinstance(pixels, bytes) and len(pixels) > 64:
+        header = written.replace(pixels, b"")
+    tokens = set(_WORDS.findall(header)) | set(_NUMBERS.findall(header))
+    text = "\n".join(value for element in elements(output) for value in element_values(element))
+    text_tokens = set(re.findall(r"\w+", text)) | set(re.findall(r"[0-9.+\-]+", text))
+
+    def present(value: str) -> bool:
+        if value in text_tokens or value.encode("utf-8", errors="ignore") in tokens:
+            return True
+        if re.fullmatch(r"\w+|[0-9.+\-]+", value):
+            return False  # a single token: the sets above are the whole answer
+        word = re.escape(value)
+        return bool(re.search(rf"(?<!\w){word}(?!\w)", text)) or value.encode() in header
+
+    return [(keyword, value) for keyword, value in found if present(value)]

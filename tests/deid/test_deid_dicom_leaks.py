@@ -4,20 +4,19 @@ from __future__ import annotations
 
 import functools
 import warnings
-from collections.abc import Iterator
 from dataclasses import dataclass
 
-import pydicom
 import pytest
 from deid_support import (
     PlantedInstance,
     base_paths,
+    element_values,
+    elements,
     from_bytes,
     plant,
     to_bytes,
 )
 from pydicom import Dataset
-from pydicom.dataelem import DataElement
 from pydicom.uid import PYDICOM_IMPLEMENTATION_UID
 
 from consilium.deid import DicomDeidentifier
@@ -52,23 +51,6 @@ def _names() -> list[str]:
     return [path.name for path in base_paths()]
 
 
-def _elements(dataset: Dataset) -> Iterator[DataElement]:
-    for element in dataset:
-        if element.VR == "SQ":
-            for item in element.value:
-                yield from _elements(item)
-        else:
-            yield element
-
-
-def _values(element: DataElement) -> list[str]:
-    value = element.value
-    values = (
-        list(value) if isinstance(value, list | tuple | pydicom.multival.MultiValue) else [value]
-    )
-    return [str(item).strip("\x00 ") for item in values if item not in (None, "")]
-
-
 def test_corpus_has_the_files_it_needs() -> None:
     names = set(_names())
     assert {"CT_small.dcm", "MR_small.dcm", "rtplan.dcm", "test-SR.dcm"} <= names
@@ -90,8 +72,8 @@ def test_no_original_uid_name_or_date_survives(name: str) -> None:
     """Beyond the planted values: every UID, person name and full date the file came with."""
     outcome = _outcomes()[name]
     found = []
-    for element in [*_elements(outcome.source), *_elements(outcome.source.file_meta)]:
-        for value in _values(element):
+    for element in [*elements(outcome.source), *elements(outcome.source.file_meta)]:
+        for value in element_values(element):
             if element.VR == "UI":
                 if value.startswith("1.2.840.10008.") or PYDICOM_IMPLEMENTATION_UID.startswith(
                     value
@@ -116,13 +98,13 @@ def test_no_original_uid_name_or_date_survives(name: str) -> None:
 def test_pydicom_rereads_the_output_and_pixels_are_unchanged(name: str) -> None:
     outcome = _outcomes()[name]
     output = from_bytes(outcome.written)
-    assert not [element for element in _elements(output) if element.tag.is_private]
+    assert not [element for element in elements(output) if element.tag.is_private]
     assert output.PatientIdentityRemoved == "YES"
     assert output.file_meta.MediaStorageSOPInstanceUID == output.SOPInstanceUID
     assert output.file_meta.TransferSyntaxUID == outcome.source.file_meta.TransferSyntaxUID
     if "PixelData" in outcome.source:
         assert output.PixelData == outcome.source.PixelData
-    for element in _elements(output):
+    for element in elements(output):
         assert element.VR != "UN"
         assert not 0x6000 <= element.tag.group <= 0x60FF
         assert not 0x5000 <= element.tag.group <= 0x50FF
