@@ -6,7 +6,8 @@ The corpus (tests/deid/corpus, format and figures defined in `note_corpus`) has 
 - generated tuning notes (``g_tune_*``): the rules were tuned further against their misses;
 - generated held-out notes (``g_held_*``): same generator and note types, but drawn from the
   other half of every name, street, town and institution list; the rules were not adjusted to
-  them, so their recall says how the rules do on identifiers they have not seen. They share
+  them (their misses were not looked at while tuning), so their recall says how the rules do
+  on identifiers they have not seen. They share
   the generator's templates with the tuning notes, so they are no substitute for real notes.
 
 Recall counts identifiers (all of one must go); precision counts replaced letters and digits

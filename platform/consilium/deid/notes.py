@@ -10,16 +10,18 @@ Approach: rules and dictionaries, offline and deterministic, no model. A statist
 would need weights that cannot be shipped or fetched here, and its misses cannot be reasoned
 about; rules can be read, tested one by one and extended. Shaped identifiers (dates, phone
 numbers, e-mail, URLs, IPs, SSNs, record numbers, ages over 89, ZIP codes, street addresses,
-institutions) are regular expressions with cues (`note_dates`, `note_patterns`, `note_places`). Names combine
-titles, credentials and cue words with given-name and surname lists derived from Faker and an
-English word list derived from SCOWL, so a capitalised token can be told apart as a listed name,
-a common word or an unknown word (`note_names`, `lexicon`). Clinical meaning is protected by
+institutions) are regular expressions with cues (`note_dates`, `note_patterns`, `note_places`).
+Names combine titles, credentials, person labels and cue words with given-name and surname
+lists derived from Faker and an English word list derived from SCOWL, so a capitalised token
+can be told apart as a listed name, a common word or an unknown word (`note_names`,
+`note_name_cues`, `lexicon`). Clinical meaning is protected by
 lists of eponyms ("Parkinson", "Hodgkin", "Down syndrome"), drug brands ("Lasix") and organisms,
 and by eponym heads ("disease", "syndrome", "sign", "fracture"...), so they survive unless a
 title marks a person.
 
 Where finding and keeping disagree, the rules remove: a miss leaks a patient, a false hit costs
-a word. The corpus in tests/deid/corpus measures both (PHI recall, clinical-phrase survival).
+a word. The corpus in tests/deid/corpus measures both (PHI recall, precision, clinical-phrase
+survival), including generated notes the rules were not tuned against.
 """
 
 from __future__ import annotations
