@@ -46,6 +46,8 @@ REAL_FILES = [
     ("vlut_04.dcm", "VOI LUT sequence"),
     ("rtdose.dcm", "32-bit multi-frame dose grid"),
     ("color3d_jpeg_baseline.dcm", "120-frame JPEG colour cine"),
+    ("JPEG-LL.dcm", "JPEG Lossless (gdcm)"),
+    ("JPEGLSNearLossless_16.dcm", "JPEG-LS near-lossless 16-bit (gdcm)"),
 ]
 
 
@@ -152,7 +154,7 @@ def test_study_skips_instances_without_pixels(transform) -> None:
 
 @pytest.mark.parametrize(
     ("name", "reason"),
-    [("JPEG-LL.dcm", "JPEG Lossless"), ("rtplan.dcm", "no pixel data")],
+    [("JPEG-lossy.dcm", "12-bit precision"), ("rtplan.dcm", "no pixel data")],
 )
 def test_undecodable_instance_raises_image_decode_error_naming_file(
     transform, name: str, reason: str

@@ -14,8 +14,9 @@ word was or was not removed. The dictionaries are compact and derived, not hand-
 names and surnames from Faker's person providers (MIT) and base English words from SCOWL
 (``wamerican``), with licences beside them in ``data/`` and the script that builds them
 (``data/build_lexicons.py``). Clinical words that look like names (eponyms, drug brands,
-organisms) are listed by hand in `lexicon`. A labelled corpus (tests/deid/corpus) measures PHI
-recall and clinical-phrase survival on every test run.
+organisms) are listed by hand in `lexicon`. A labelled corpus of 225 notes (tests/deid/corpus:
+45 written by hand, 180 generated, with a held-out part) measures PHI recall, precision and
+clinical-phrase survival on every test run; `bench/deid.py` reports the same figures.
 """
 
 from .dicom import (
