@@ -112,6 +112,12 @@ def instance_ingest(*, site: Site, actor: Actor, source: BinaryIO) -> InstanceOu
         return _failure(
             dataset, FailureReason.CANNOT_UNDERSTAND, "The instance could not be de-identified."
         )
+    if result.refused:
+        return _failure(
+            dataset,
+            FailureReason.SOP_CLASS_NOT_SUPPORTED,
+            f"Not an instance the platform stores: {result.reason}",
+        )
     if result.quarantined or result.dataset is None:
         audit_record(
             site=site,

@@ -44,6 +44,7 @@ class Tally:
 
     written: int = 0
     quarantined: int = 0
+    refused: int = 0
     unreadable: int = 0
     skipped: int = 0
 
@@ -53,6 +54,8 @@ class Tally:
             f"{self.quarantined} quarantined",
             f"{self.unreadable} unreadable",
         ]
+        if self.refused:
+            parts.append(f"{self.refused} refused")
         if self.skipped:
             parts.append(f"{self.skipped} skipped")
         return ", ".join(parts)
@@ -148,6 +151,9 @@ class DicomExport:
             raise UnreadableFile(f"could not be de-identified ({type(error).__name__})") from None
 
     def instance(self, result: DicomDeidResult) -> str:
+        if result.refused:
+            self.tally.refused += 1
+            return f"refused: {result.reason}"
         if result.quarantined or result.dataset is None:
             self.tally.quarantined += 1
             return f"quarantined: {result.reason}"
