@@ -1,15 +1,21 @@
-"""DICOMweb request limits and QIDO-RS result attributes (de-identified values only)."""
+"""STOW-RS: request limits and storing the parts of a request (optionally into a named study)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import BinaryIO
 
+import pydicom
 from django.conf import settings
 from django.http import HttpRequest
-from django.urls import reverse
 
-from consilium.dicomweb.dicomjson import element
-from consilium.imaging.models import Instance, Series, Study
+from consilium.accounts.models import Site
+from consilium.audit.services import Actor
+from consilium.imaging.selectors import uid_candidates
+from consilium.imaging.services import InstanceOutcome, instance_ingest
+
+# FailureReason for an instance of another study than the one the URL names (PS3.18 10.5.3).
+STUDY_MISMATCH = 0xA900
 
 
 class StowRequestError(ValueError):
@@ -36,39 +42,35 @@ class StowLimits:
             )
 
 
-def study_dicom_json(study: Study, request: HttpRequest) -> dict:
-    attributes = {
-        "0020000D": element("UI", study.study_instance_uid),
-        "00100020": element("LO", study.patient.pseudonym if study.patient else ""),
-        "00080061": element("CS", *[m for m in study.modalities.split("\\") if m]),
-        "00081190": element(
-            "UR",
-            request.build_absolute_uri(reverse("dicomweb:study", args=[study.study_instance_uid])),
-        ),
-    }
-    if study.study_date:
-        attributes["00080020"] = element("DA", study.study_date.strftime("%Y%m%d"))
-    return attributes
+def _sent_uids(source: BinaryIO) -> tuple[str, str, str] | None:
+    """(study, SOP class, SOP instance) UIDs as sent, read from the header only; None if unreadable."""
+    try:
+        dataset = pydicom.dcmread(
+            source,
+            stop_before_pixels=True,
+            specific_tags=["StudyInstanceUID", "SOPClassUID", "SOPInstanceUID"],
+        )
+    except Exception:
+        return None  # instance_ingest reads it again and says why it cannot
+    finally:
+        source.seek(0)
+    return tuple(
+        str(dataset.get(keyword, "")).strip()
+        for keyword in ("StudyInstanceUID", "SOPClassUID", "SOPInstanceUID")
+    )  # type: ignore[return-value]
 
 
-def series_dicom_json(series: Series) -> dict:
-    body = {
-        "0020000E": element("UI", series.series_instance_uid),
-        "00080060": element("CS", series.modality),
-    }
-    if series.series_number is not None:
-        body["00200011"] = element("IS", series.series_number)
-    return body
-
-
-def instance_dicom_json(instance: Instance) -> dict:
-    body = {
-        "00080016": element("UI", instance.sop_class_uid),
-        "00080018": element("UI", instance.sop_instance_uid),
-    }
-    if instance.instance_number is not None:
-        body["00200013"] = element("IS", instance.instance_number)
-    if instance.rows:
-        body["00280010"] = element("US", instance.rows)
-        body["00280011"] = element("US", instance.columns)
-    return body
+def stow_instance(
+    *, site: Site, actor: Actor, source: BinaryIO, study_uid: str | None = None
+) -> InstanceOutcome:
+    """Store one part; with `study_uid` (as sent or de-identified), only an instance of that study."""
+    if study_uid is not None:
+        sent = _sent_uids(source)
+        if sent is not None and sent[0] and study_uid not in uid_candidates(sent[0]):
+            return InstanceOutcome(
+                sent_sop_class_uid=sent[1] or None,
+                sent_sop_instance_uid=sent[2] or None,
+                failure_reason=STUDY_MISMATCH,
+                failure_comment="The instance belongs to another study than the URL names.",
+            )
+    return instance_ingest(site=site, actor=actor, source=source)
