@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "consilium.imaging",
     "consilium.registry",
     "consilium.analyses",
+    "consilium.explanations",
     "consilium.dicomweb",
     "consilium.fhir",
     "consilium.dashboard",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 
 from django.core.files.storage import default_storage
@@ -79,13 +80,24 @@ def _local_path(name: str) -> Path:
     return Path(default_storage.path(name))
 
 
-def _study_inputs(study: Study) -> tuple[list[Path], str | None, dict]:
+@dataclass(frozen=True)
+class StudyInputs:
+    """What the model reads of a study: its decodable instance files and its notes, joined."""
+
+    dicom_paths: list[Path]
+    note: str | None
+    summary: dict[str, int]
+
+
+def study_inputs(study: Study) -> StudyInputs:
     instances = [i for i in study_instances(study=study) if i.rows and i.columns]
     notes = [note.text for note in study.notes.order_by("created_at")]
     paths = [_local_path(instance.file.name) for instance in instances]
-    note = "\n\n".join(notes) if notes else None
-    summary = {"instances": len(paths), "notes": len(notes)}
-    return paths, note, summary
+    return StudyInputs(
+        dicom_paths=paths,
+        note="\n\n".join(notes) if notes else None,
+        summary={"instances": len(paths), "notes": len(notes)},
+    )
 
 
 def analysis_execute(*, analysis_id: str, worker: str) -> None:
@@ -106,12 +118,14 @@ def analysis_execute(*, analysis_id: str, worker: str) -> None:
             worker=worker,
             started_at=timezone.now(),
         )
-    paths, note, summary = _study_inputs(analysis.study)
+    inputs = study_inputs(analysis.study)
     try:
-        if not paths and not note:
+        if not inputs.dicom_paths and not inputs.note:
             raise InferenceInputError("The study has no decodable images and no notes.")
         scores = study_predict(
-            checkpoint_dir=analysis.model_version.checkpoint_dir, dicom_paths=paths, note=note
+            checkpoint_dir=analysis.model_version.checkpoint_dir,
+            dicom_paths=inputs.dicom_paths,
+            note=inputs.note,
         )
     except InferenceInputError as error:
         _finish_failed(analysis_id=analysis_id, error=str(error))
@@ -135,10 +149,19 @@ def analysis_execute(*, analysis_id: str, worker: str) -> None:
             analysis=analysis,
             status=AnalysisStatus.SUCCEEDED,
             modality_gate=scores.modality_gate,
-            input_summary=summary,
+            input_summary=inputs.summary,
             error="",
             finished_at=timezone.now(),
         )
+        _explain_positive_findings(analysis)
+
+
+def _explain_positive_findings(analysis: Analysis) -> None:
+    """Every prediction comes with an explanation: queue its positive findings' (on commit)."""
+    # Imported here: explanations build on analyses, so the module-level imports run one way.
+    from consilium.explanations.services import explanations_request
+
+    explanations_request(analysis=analysis, actor=None)
 
 
 def _finish_failed(*, analysis_id: str, error: str) -> None:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import logging
 
-from celery.signals import worker_init, worker_ready
+from celery.signals import worker_init, worker_ready, worker_shutdown
 from django.conf import settings
 
 logger = logging.getLogger(__name__)
+_heartbeats: list = []
 
 
 class UnsafeWorkerSettings(RuntimeError):
@@ -31,6 +32,26 @@ def refuse_parallel_gpu_worker(sender=None, **kwargs) -> None:
 @worker_ready.connect
 def recover_orphaned_analyses(sender=None, **kwargs) -> None:
     from consilium.analyses.services import analysis_recover_orphans
+    from consilium.explanations.services import explanation_recover_orphans
 
     hostname = getattr(sender, "hostname", "") or ""
     analysis_recover_orphans(worker=hostname)
+    explanation_recover_orphans(worker=hostname)
+
+
+@worker_ready.connect
+def start_heartbeat(sender=None, **kwargs) -> None:
+    """A thread that keeps /health/ green while a solo worker is busy with a long task."""
+    from consilium.core.health import WorkerHeartbeat
+
+    heartbeat = WorkerHeartbeat(getattr(sender, "hostname", "") or "worker")
+    heartbeat.start()
+    _heartbeats.append(heartbeat)
+
+
+@worker_shutdown.connect
+def stop_heartbeat(sender=None, **kwargs) -> None:
+    while _heartbeats:
+        heartbeat = _heartbeats.pop()
+        heartbeat.stop()
+        heartbeat.join(timeout=2)

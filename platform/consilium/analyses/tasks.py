@@ -6,8 +6,9 @@ from celery import Task, shared_task
 from django.db import InterfaceError, OperationalError
 
 from consilium.analyses.services import analysis_execute, analysis_fail
+from consilium.explanations.services import explanation_execute, explanations_fail
 
-# Transient infrastructure errors are retried; anything else fails the analysis with a reason.
+# Transient infrastructure errors are retried; anything else fails the job with a reason.
 RETRY_ON = (OperationalError, InterfaceError, ConnectionError)
 
 
@@ -30,6 +31,27 @@ class AnalysisTask(Task):
             )
 
 
+class ExplanationTask(AnalysisTask):
+    """The same policy; giving up fails the explanations, never the analysis they explain."""
+
+    def on_failure(self, exc, task_id, args, kwargs, einfo) -> None:
+        explanation_ids = kwargs.get("explanation_ids") or (args[1] if len(args) > 1 else None)
+        if explanation_ids:
+            explanations_fail(
+                explanation_ids=list(explanation_ids),
+                error=f"Explanation failed ({type(exc).__name__}); the worker log has details.",
+            )
+
+
 @shared_task(bind=True, base=AnalysisTask, name="consilium.analyses.tasks.analysis_run")
 def analysis_run(self, analysis_id: str) -> None:
     analysis_execute(analysis_id=analysis_id, worker=self.request.hostname or "")
+
+
+@shared_task(bind=True, base=ExplanationTask, name="consilium.analyses.tasks.analysis_explain")
+def analysis_explain(self, analysis_id: str, explanation_ids: list[int]) -> None:
+    explanation_execute(
+        analysis_id=analysis_id,
+        explanation_ids=explanation_ids,
+        worker=self.request.hostname or "",
+    )

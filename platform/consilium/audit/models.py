@@ -15,6 +15,8 @@ class Action(models.TextChoices):
     STUDY_VIEWED = "study.viewed"
     INSTANCE_VIEWED = "instance.viewed"
     REPORT_VIEWED = "report.viewed"
+    REPORT_GENERATED = "report.generated"
+    EXPLANATION_REQUESTED = "explanation.requested"
     IDENTIFIER_REVEALED = "identifier.revealed"
 
 
