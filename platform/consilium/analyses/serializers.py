@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.urls import reverse
 from rest_framework import serializers
 
-from consilium.analyses.models import Analysis
+from consilium.analyses.models import Analysis, AnalysisStatus
+from consilium.explanations.models import Explanation
+from consilium.explanations.serializers import (
+    ExplanationSerializer,
+    ModalityContributionsSerializer,
+    explanation_representation,
+)
 
 DECISION_SUPPORT = "Decision support, not a diagnosis."
 
@@ -35,23 +43,6 @@ class ModelRefSerializer(serializers.Serializer):
     version = serializers.CharField()
 
 
-class ModalitySharesSerializer(serializers.Serializer):
-    image = serializers.FloatField()
-    note = serializers.FloatField()
-
-
-class NoteAttributionSerializer(serializers.Serializer):
-    token = serializers.CharField()
-    score = serializers.FloatField()
-
-
-class ExplanationSerializer(serializers.Serializer):
-    status = serializers.CharField(help_text="'not_computed' until explanations are produced.")
-    image_heatmaps = serializers.DictField(child=serializers.URLField())
-    note_attributions = NoteAttributionSerializer(many=True)
-    modality_contributions = ModalitySharesSerializer(allow_null=True)
-
-
 class AnalysisSerializer(serializers.Serializer):
     id = serializers.UUIDField()
     status = serializers.ChoiceField(choices=["queued", "running", "succeeded", "failed"])
@@ -60,11 +51,13 @@ class AnalysisSerializer(serializers.Serializer):
     study_instance_uid = serializers.CharField(help_text="De-identified StudyInstanceUID.")
     model = ModelRefSerializer()
     predictions = PredictionSerializer(many=True)
-    modality_gate = ModalitySharesSerializer(
+    modality_gate = ModalityContributionsSerializer(
         allow_null=True, help_text="The model's own gate values."
     )
     explanation = ExplanationSerializer()
-    report_url = serializers.CharField(allow_null=True)
+    report_url = serializers.URLField(
+        allow_null=True, help_text="The explanation report (PDF), once the analysis succeeded."
+    )
     created_at = serializers.DateTimeField()
     finished_at = serializers.DateTimeField(allow_null=True)
     disclaimer = serializers.CharField()
@@ -74,8 +67,19 @@ def analysis_url(analysis: Analysis) -> str:
     return reverse("api:analysis-detail", kwargs={"analysis_id": analysis.pk})
 
 
-def analysis_representation(analysis: Analysis) -> dict:
+def analysis_report_url(analysis: Analysis) -> str:
+    return reverse("api:analysis-report", kwargs={"analysis_id": analysis.pk})
+
+
+def analysis_representation(
+    analysis: Analysis,
+    *,
+    explanations: list[Explanation],
+    absolute: Callable[[str], str] = str,
+) -> dict:
+    """`absolute` turns a path into the URL the caller should see (the request's host)."""
     gate = analysis.modality_gate or None
+    succeeded = analysis.status == AnalysisStatus.SUCCEEDED
     return {
         "id": analysis.pk,
         "status": analysis.status,
@@ -93,13 +97,8 @@ def analysis_representation(analysis: Analysis) -> dict:
             for prediction in analysis.predictions.all()
         ],
         "modality_gate": gate,
-        "explanation": {
-            "status": "not_computed",
-            "image_heatmaps": {},
-            "note_attributions": [],
-            "modality_contributions": None,
-        },
-        "report_url": None,
+        "explanation": explanation_representation(analysis, explanations, absolute),
+        "report_url": absolute(analysis_report_url(analysis)) if succeeded else None,
         "created_at": analysis.created_at,
         "finished_at": analysis.finished_at,
         "disclaimer": DECISION_SUPPORT,
