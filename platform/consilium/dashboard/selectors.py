@@ -9,6 +9,9 @@ from django.db.models import Count, OuterRef, Prefetch, Subquery
 
 from consilium.accounts.models import Site
 from consilium.analyses.models import Analysis
+from consilium.explanations.models import Explanation
+from consilium.explanations.rendering import NoteSegment, note_segments
+from consilium.explanations.selectors import explanations_status
 from consilium.imaging.models import Study
 from consilium.imaging.selectors import study_instances
 
@@ -31,11 +34,60 @@ def worklist_page(*, site: Site, page: int | str | None) -> Page:
 
 
 @dataclass(frozen=True)
+class ExplanationCard:
+    """One finding's explanation as the study page draws it."""
+
+    explanation: Explanation
+    segments: list[NoteSegment]
+
+    @property
+    def image_percent(self) -> float:
+        return 100.0 * (self.explanation.image_share or 0.0)
+
+    @property
+    def note_percent(self) -> float:
+        return 100.0 * (self.explanation.note_share or 0.0)
+
+
+@dataclass(frozen=True)
+class AnalysisView:
+    analysis: Analysis
+    explanations: list[ExplanationCard]
+    explanation_status: str
+    explainable: list[str]  # findings not explained yet, to ask for on demand
+
+    @property
+    def pending(self) -> bool:
+        return not self.analysis.is_finished or self.explanation_status in ("queued", "running")
+
+
+@dataclass(frozen=True)
 class StudyView:
     study: Study
     instances: list
     notes: list
-    analyses: list
+    analyses: list[AnalysisView]
+
+    @property
+    def pending(self) -> bool:
+        return any(view.pending for view in self.analyses)
+
+
+def _analysis_view(analysis: Analysis) -> AnalysisView:
+    explanations = sorted(analysis.explanations.all(), key=lambda e: -(e.probability or 0.0))
+    asked = {explanation.finding for explanation in explanations}
+    return AnalysisView(
+        analysis=analysis,
+        explanations=[
+            ExplanationCard(
+                explanation=explanation,
+                segments=note_segments(explanation.note_text, explanation.words),
+            )
+            for explanation in explanations
+        ],
+        explanation_status=explanations_status(analysis=analysis, explanations=explanations),
+        explainable=[p.finding for p in analysis.predictions.all() if p.finding not in asked],
+    )
 
 
 def study_view(*, site: Site, pk: int) -> StudyView | None:
@@ -45,12 +97,12 @@ def study_view(*, site: Site, pk: int) -> StudyView | None:
     analyses = list(
         Analysis.objects.filter(study=study)
         .select_related("model_version")
-        .prefetch_related(Prefetch("predictions"))
+        .prefetch_related(Prefetch("predictions"), Prefetch("explanations"))
         .order_by("-created_at")
     )
     return StudyView(
         study=study,
         instances=list(study_instances(study=study)),
         notes=list(study.notes.order_by("created_at")),
-        analyses=analyses,
+        analyses=[_analysis_view(analysis) for analysis in analyses],
     )

@@ -8,5 +8,13 @@ urlpatterns = [
     path("", views.worklist, name="worklist"),
     path("studies/<int:pk>/", views.study_detail, name="study"),
     path("studies/<int:pk>/analyse", views.study_analyse, name="study-analyse"),
+    path("studies/<int:pk>/explain", views.study_explain, name="study-explain"),
+    path("studies/<int:pk>/report/", views.study_report, name="study-report"),
+    path("studies/<int:pk>/report.pdf", views.study_report_pdf, name="study-report-pdf"),
+    path(
+        "explanations/<int:pk>/<str:artifact>",
+        views.explanation_artifact,
+        name="explanation-artifact",
+    ),
     path("instances/<int:pk>.png", views.instance_png, name="instance-png"),
 ]

@@ -1,17 +1,23 @@
-"""Clinician pages: worklist, study viewer with predictions, rendered images."""
+"""Clinician pages: worklist, study viewer with predictions and explanations, reports, images."""
 
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from consilium.analyses.selectors import analysis_get
 from consilium.analyses.services import AnalysisRequestError, analysis_request
 from consilium.audit.models import Action
 from consilium.audit.services import audit_record
 from consilium.dashboard.access import site_member_required
 from consilium.dashboard.selectors import study_view, worklist_page
+from consilium.explanations.models import ARTIFACT_KINDS, ReportFormat
+from consilium.explanations.report import report_generate
+from consilium.explanations.selectors import analysis_latest_succeeded, explanation_get
+from consilium.explanations.services import ExplanationRequestError, explanations_request
 from consilium.imaging.models import Instance, Study
 from consilium.imaging.rendering import RenderError, dicom_render_png
 
@@ -68,5 +74,61 @@ def instance_png(request: HttpRequest, pk: int) -> HttpResponse:
     except RenderError as error:
         return HttpResponse(str(error), status=422, content_type="text/plain")
     response = HttpResponse(png, content_type="image/png")
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@require_POST
+@site_member_required
+def study_explain(request: HttpRequest, pk: int) -> HttpResponse:
+    """Explain one more finding of one of the study's analyses."""
+    analysis = analysis_get(site=request.site, analysis_id=request.POST.get("analysis", ""))
+    if analysis is None or analysis.study_id != pk:
+        raise Http404("No such analysis of this study at your site.")
+    try:
+        explanations_request(
+            analysis=analysis, actor=request.user, findings=[request.POST.get("finding", "")]
+        )
+    except ExplanationRequestError as error:
+        messages.error(request, str(error))
+    return redirect("dashboard:study", pk=pk)
+
+
+def _study_report(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+    analysis = analysis_latest_succeeded(site=request.site, study_id=pk)
+    if analysis is None:
+        raise Http404("No finished analysis of this study at your site.")
+    report = report_generate(analysis=analysis, actor=request.user, kind=kind)
+    response = HttpResponse(report.content, content_type=report.content_type)
+    if kind == ReportFormat.PDF:
+        response["Content-Disposition"] = f'inline; filename="{report.filename}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_GET
+@site_member_required
+def study_report(request: HttpRequest, pk: int) -> HttpResponse:
+    return _study_report(request, pk, ReportFormat.HTML)
+
+
+@require_GET
+@site_member_required
+def study_report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    return _study_report(request, pk, ReportFormat.PDF)
+
+
+@require_GET
+@site_member_required
+def explanation_artifact(request: HttpRequest, pk: int, artifact: str) -> HttpResponse:
+    explanation = explanation_get(site=request.site, explanation_id=pk)
+    if explanation is None or artifact not in ARTIFACT_KINDS:
+        raise Http404("No such explanation at your site.")
+    path = explanation.artifact_path(artifact)
+    if not path:
+        raise Http404("This explanation has no image.")
+    response = FileResponse(
+        default_storage.open(path, "rb"), content_type=ARTIFACT_KINDS[artifact][1]
+    )
     response["Cache-Control"] = "private, max-age=3600"
     return response
