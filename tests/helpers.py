@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import base64
+import io
 import uuid
 from pathlib import Path
 
+import pydicom
 from pydicom.data import get_testdata_file
 
 from consilium.accounts.services import api_client_create, site_get_or_create
@@ -59,3 +61,34 @@ def auth(token: str) -> dict[str, str]:
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 # A synthetic note with planted identifiers (made-up people and places).
 NOTE_TEXT = (FIXTURES / "notes" / "admission_note.txt").read_text()
+
+
+def multipart_parts(content_type: str, body: bytes) -> list[tuple[dict[str, str], bytes]]:
+    """The parts of a multipart/related response body: (headers, content) each."""
+    boundary = next(
+        piece.split("=", 1)[1].strip('"')
+        for piece in (p.strip() for p in content_type.split(";"))
+        if piece.lower().startswith("boundary=")
+    )
+    parts = []
+    for chunk in (b"\r\n" + body).split(f"\r\n--{boundary}".encode())[1:]:
+        if chunk.startswith(b"--"):
+            break
+        head, _, content = chunk.removeprefix(b"\r\n").partition(b"\r\n\r\n")
+        headers = {}
+        for line in head.decode("latin-1").split("\r\n"):
+            name, sep, value = line.partition(":")
+            if sep:
+                headers[name.strip().lower()] = value.strip()
+        parts.append((headers, content))
+    return parts
+
+
+def dicom_with(name: str, **attributes: object) -> bytes:
+    """A pydicom test file with some attributes replaced, as Part 10 bytes."""
+    dataset = pydicom.dcmread(dicom_testfile(name))
+    for keyword, value in attributes.items():
+        setattr(dataset, keyword, value)
+    buffer = io.BytesIO()
+    dataset.save_as(buffer, enforce_file_format=True)
+    return buffer.getvalue()
