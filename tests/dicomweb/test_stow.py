@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 
 import pydicom
@@ -128,3 +129,69 @@ def test_qido_finds_a_study_by_the_uid_the_hospital_sent(client) -> None:
     (study,) = json.loads(response.content)
     assert study["0020000D"]["Value"] == [Study.objects.get().study_instance_uid]
     assert study["00100020"]["Value"][0] != original.PatientID
+
+
+def test_stow_into_a_named_study_fails_other_studies_instances_alone(client) -> None:
+    _, token = site_token()
+    ct, mr = (dicom_testfile(name) for name in ("CT_small.dcm", "MR_small.dcm"))
+    study_uid = pydicom.dcmread(ct).StudyInstanceUID
+    response = client.post(
+        f"/dicomweb/studies/{study_uid}",
+        data=stow_body(ct.read_bytes(), mr.read_bytes()),
+        content_type=STOW_CONTENT_TYPE,
+        **auth(token),
+    )
+    assert response.status_code == 202
+    body = response.json()
+    (stored,) = body[REFERENCED]["Value"]
+    assert stored["00081155"]["Value"] == [pydicom.dcmread(ct).SOPInstanceUID]
+    (failed,) = body[FAILED]["Value"]
+    assert failed["00081155"]["Value"] == [pydicom.dcmread(mr).SOPInstanceUID]
+    assert failed["00081197"]["Value"] == [0xA900]
+    assert "another study" in failed["00000902"]["Value"][0]
+    assert body["00081190"]["Value"][0].endswith(Study.objects.get().study_instance_uid)
+    assert Instance.objects.count() == 1
+
+
+def test_stow_into_a_study_by_its_de_identified_uid(client) -> None:
+    _, token = site_token()
+    ct = dicom_testfile("CT_small.dcm").read_bytes()
+    assert stow(client, token, ct).status_code == 200
+    study_uid = Study.objects.get().study_instance_uid
+    response = client.post(
+        f"/dicomweb/studies/{study_uid}",
+        data=stow_body(ct),
+        content_type=STOW_CONTENT_TYPE,
+        **auth(token),
+    )
+    assert response.status_code == 200
+
+
+def test_stow_into_a_study_where_nothing_matches_is_409(client) -> None:
+    _, token = site_token()
+    response = client.post(
+        "/dicomweb/studies/1.2.3.4.5",
+        data=stow_body(dicom_testfile("CT_small.dcm").read_bytes()),
+        content_type=STOW_CONTENT_TYPE,
+        **auth(token),
+    )
+    assert response.status_code == 409
+    assert response.json()[FAILED]["Value"][0]["00081197"]["Value"] == [0xA900]
+    assert Study.objects.count() == 0
+
+
+def test_chunked_upload_through_the_servers_input_stream(client) -> None:
+    _, token = site_token()
+    body = stow_body(dicom_testfile("CT_small.dcm").read_bytes())
+    # What a WSGI server that de-chunks the body (gunicorn) hands over: no CONTENT_LENGTH.
+    request = client.post(
+        "/dicomweb/studies",
+        data=body,
+        content_type=STOW_CONTENT_TYPE,
+        CONTENT_LENGTH="",
+        HTTP_TRANSFER_ENCODING="chunked",
+        **{"wsgi.input": io.BytesIO(body), "wsgi.input_terminated": True},
+        **auth(token),
+    )
+    assert request.status_code == 200, request.content
+    assert Instance.objects.count() == 1
