@@ -26,6 +26,15 @@ DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = env.str("SECRET_KEY", default="") or persistent_secret("django_secret_key")
 # Keys UID remapping, pseudonyms and date shifts: the same in every process, worker and re-run.
 DEID_SECRET = env.str("DEID_SECRET", default="") or persistent_secret("deid_secret")
+# PS3.15 Annex E profile options (CID 7050), recorded in every de-identified instance.
+DEID_RETAIN_LONGITUDINAL_DATES = env.bool("DEID_RETAIN_LONGITUDINAL_DATES", default=True)
+DEID_RETAIN_PATIENT_CHARACTERISTICS = env.bool("DEID_RETAIN_PATIENT_CHARACTERISTICS", default=True)
+DEID_CLEAN_DESCRIPTORS = env.bool("DEID_CLEAN_DESCRIPTORS", default=False)
+DEID_CLEAN_STRUCTURED_CONTENT = env.bool("DEID_CLEAN_STRUCTURED_CONTENT", default=False)
+DEID_CLEAN_GRAPHICS = env.bool("DEID_CLEAN_GRAPHICS", default=False)
+DEID_RETAIN_SAFE_PRIVATE = env.bool("DEID_RETAIN_SAFE_PRIVATE", default=False)
+# Modalities whose BurnedInAnnotation=NO is trusted (otherwise US, SC, ... are quarantined).
+DEID_TRUST_BURNED_IN_NO = env.list("DEID_TRUST_BURNED_IN_NO", default=[])
 # Fernet key for the hospital's original identifiers, kept encrypted at rest (the re-identification link).
 IDENTIFIER_ENCRYPTION_KEY = env.str(
     "IDENTIFIER_ENCRYPTION_KEY", default=""

@@ -28,12 +28,12 @@ from pydicom import Dataset
 from pydicom.errors import InvalidDicomError
 
 from consilium.deid import (
-    DeidPolicy,
     DicomDeidentifier,
     DicomDeidResult,
     Replacement,
     note_deidentify,
 )
+from consilium.imaging.deid import deid_policy
 
 MEDIA_STORAGE_DIRECTORY = "1.2.840.10008.1.3.10"  # DICOMDIR: an index of files, not an instance
 
@@ -166,6 +166,8 @@ class DicomExport:
         write_atomically(self.target / f"{name}.dcm", dataset_bytes(result.dataset))
         self.written.add(name)
         self.tally.written += 1
+        if result.unreadable:  # attribute names and what was done, never their values
+            return f"written {name}.dcm; undecodable values handled: {'; '.join(result.unreadable)}"
         return f"written {name}.dcm"
 
 
@@ -208,7 +210,7 @@ class Command(BaseCommand):
 
     def dicom_folder(self, source: Path, target: Path, *, site: str) -> Tally:
         export = DicomExport(
-            DicomDeidentifier(secret=settings.DEID_SECRET.encode(), policy=DeidPolicy()),
+            DicomDeidentifier(secret=settings.DEID_SECRET.encode(), policy=deid_policy()),
             site=site,
             target=target,
         )
