@@ -9,6 +9,7 @@ import functools
 import json
 from collections.abc import Callable, Iterable, Iterator
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
@@ -81,11 +82,17 @@ def _accept(request: HttpRequest) -> list[MediaRange]:
     return accept_parse(request.headers.get("Accept"))
 
 
+def _absolute(request: HttpRequest, path: str) -> str:
+    # Behind a proxy, or for clients that send Host without the port, the public root is a setting.
+    base = getattr(settings, "DICOMWEB_BASE_URL", "")
+    return f"{base.rstrip('/')}{path}" if base else request.build_absolute_uri(path)
+
+
 def _url_for(request: HttpRequest) -> Callable[..., str]:
     names = {1: "dicomweb:study", 2: "dicomweb:series", 3: "dicomweb:instance"}
 
     def url_for(*uids: str) -> str:
-        return request.build_absolute_uri(reverse(names[len(uids)], args=list(uids)))
+        return _absolute(request, reverse(names[len(uids)], args=list(uids)))
 
     return url_for
 
