@@ -74,7 +74,8 @@ class StudyView:
 
 
 def _analysis_view(analysis: Analysis) -> AnalysisView:
-    explanations = sorted(analysis.explanations.all(), key=lambda e: -(e.probability or 0.0))
+    probability = {p.finding: p.probability for p in analysis.predictions.all()}
+    explanations = sorted(analysis.explanations.all(), key=lambda e: -probability.get(e.finding, 0))
     asked = {explanation.finding for explanation in explanations}
     return AnalysisView(
         analysis=analysis,
