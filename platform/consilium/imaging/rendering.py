@@ -81,6 +81,19 @@ class Viewport:
 
 
 def _frame_image(dataset: pydicom.Dataset, *, frame: int, window: Window | None) -> Image.Image:
+    """One frame as an 8-bit grey or RGB image; RenderError for anything that cannot be shown."""
+    try:
+        return _frame_pixels_image(dataset, frame=frame, window=window)
+    except RenderError:
+        raise
+    except (TypeError, ValueError, KeyError, IndexError, AttributeError) as error:
+        # Odd attribute combinations (sample counts, bit depths) that decode but cannot be shown.
+        raise RenderError("The pixel data cannot be shown as an image.") from error
+
+
+def _frame_pixels_image(
+    dataset: pydicom.Dataset, *, frame: int, window: Window | None
+) -> Image.Image:
     if not any(tag in dataset for tag in ("PixelData", "FloatPixelData", "DoubleFloatPixelData")):
         raise RenderError("This instance has no pixel data.")
     try:
