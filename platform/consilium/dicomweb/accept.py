@@ -220,7 +220,7 @@ def pixel_acceptance(ranges: list[MediaRange]) -> PixelAcceptance | None:
         elif part_type.endswith("/*"):
             kind = part_type[:-1]
             compressed.update(t for t in COMPRESSED_MEDIA_TYPES.values() if t.startswith(kind))
-        else:
+        elif part_type in COMPRESSED_MEDIA_TYPES.values():
             compressed.add(part_type)
     if not uncompressed and not compressed and not any_compressed:
         return None
