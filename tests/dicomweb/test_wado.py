@@ -10,9 +10,13 @@ import pydicom
 import pytest
 from django.http import StreamingHttpResponse
 from PIL import Image
+from pydicom.dataelem import DataElement
+from pydicom.dataset import Dataset
+from pydicom.sequence import Sequence
 
 from consilium.dicomweb.wado import bulk_data_threshold
-from tests.helpers import auth, multipart_parts, site_token
+from tests.dicomweb.conftest import stow
+from tests.helpers import auth, dicom_testfile, multipart_parts, site_token
 
 pytestmark = pytest.mark.django_db
 
@@ -271,3 +275,29 @@ def test_bad_rendering_parameters_are_400(client, stored, params) -> None:
     response = client.get(stored.url("CT_small.dcm", "/rendered"), params, **stored.headers)
     assert response.status_code == 400
     assert response.json()["detail"]
+
+
+def test_bulk_data_inside_a_sequence_is_referenced_and_retrievable(client) -> None:
+    _, token = site_token("nested-bulk")
+    dataset = pydicom.dcmread(dicom_testfile("CT_small.dcm"))
+    lut_values = bytes(range(256)) * 16
+    item = Dataset()
+    item.LUTDescriptor = [2048, 0, 16]
+    item.add(DataElement(0x00283006, "OW", lut_values))
+    dataset.ModalityLUTSequence = Sequence([item])
+    buffer = io.BytesIO()
+    dataset.save_as(buffer, enforce_file_format=True)
+    response = stow(client, token, buffer.getvalue())
+    assert response.status_code == 200, response.content
+    url = response.json()["00081199"]["Value"][0]["00081190"]["Value"][0]
+    path = "/" + url.split("://", 1)[1].split("/", 1)[1]
+
+    (metadata,) = json.loads(body_of(client.get(f"{path}/metadata", **auth(token))))
+    (lut,) = metadata["00283000"]["Value"]
+    uri = lut["00283006"]["BulkDataURI"]
+    assert uri.endswith("/bulkdata/00283000/0/00283006")
+    bulk = client.get("/" + uri.split("://", 1)[1].split("/", 1)[1], **auth(token))
+    ((_, content),) = multipart_parts(bulk["Content-Type"], body_of(bulk))
+    assert content == lut_values
+    missing = client.get(f"{path}/bulkdata/00283000/5/00283006", **auth(token))
+    assert missing.status_code == 404
