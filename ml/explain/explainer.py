@@ -26,11 +26,12 @@ from ml.explain.attributions import (
     modality_attributions,
     note_token_scores,
 )
-from ml.explain.context import StudyContext, image_logits, study_context
+from ml.explain.context import StudyContext, study_context
 from ml.explain.faithfulness import image_deletion, note_deletion
 from ml.explain.geometry import to_image_grid, unit_scale
 from ml.explain.types import Faithfulness, FindingExplanation, ModalityContribution
 from ml.explain.words import word_attributions, word_scores
+from ml.fusion import FusionOutput
 from ml.inference import Predictor, StudyInput
 
 
@@ -94,8 +95,10 @@ class Explainer:
         context = study_context(self.predictor, study)
         settings = self.settings
         rng = np.random.default_rng(settings.seed)
-        with torch.inference_mode():
-            logits = image_logits(self.model, context, context.image)[0].float()
+        fused = self._fused(context)
+        logits = fused.logits[0].float()
+        image_gate = float(fused.modality_gate[0])
+        gate = {"image": image_gate, "note": 1.0 - image_gate}
 
         cams: torch.Tensor | None = None
         checks: list[list[Faithfulness]] = [[] for _ in targets]
@@ -106,18 +109,15 @@ class Explainer:
             ):
                 own.append(check)
         words: list[list[float]] = [[] for _ in targets]
-        if context.has_note:
-            words = [
-                word_scores(context.layout, self._token_scores(context, target))  # type: ignore[arg-type]
-                for target in targets
-            ]
+        layout = context.layout
+        if layout is not None:
+            words = [word_scores(layout, self._token_scores(context, t)) for t in targets]
             for own, check in zip(
                 checks, self._note_checks(context, words, targets, rng), strict=True
             ):
                 own.append(check)
 
         record = self.record()
-        gate = self._gate(context)
         explanations = []
         for position, (finding, target) in enumerate(zip(findings, targets, strict=True)):
             modality = self._modality(context, finding, target)
@@ -128,9 +128,7 @@ class Explainer:
                     logit=float(logits[target]),
                     heatmap=self._heatmap(context, cams[position]) if cams is not None else None,
                     display_image=context.display_image,
-                    words=word_attributions(context.layout, words[position])
-                    if context.layout
-                    else [],
+                    words=word_attributions(layout, words[position]) if layout else [],
                     modality_shares=modality.shares,
                     modality_attributions=modality.attributions,
                     completeness_delta=modality.completeness_delta,
@@ -230,17 +228,16 @@ class Explainer:
         height, width = context.display_image.shape
         return unit_scale(to_image_grid(grid_map, height, width))
 
-    def _gate(self, context: StudyContext) -> dict[str, float]:
+    def _fused(self, context: StudyContext) -> FusionOutput:
+        """The model's output for the study, from the features already computed."""
         with torch.inference_mode():
-            output = self.model.fusion(
+            return self.model.fusion(
                 context.feature_map,
                 context.pooled,
                 context.image_present,
                 context.note_tokens,
                 context.note_mask,
             )
-        image = float(output.modality_gate[0])
-        return {"image": image, "note": 1.0 - image}
 
 
 def _shares(image: float, note: float, context: StudyContext) -> dict[str, float]:
