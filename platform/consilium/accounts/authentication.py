@@ -8,6 +8,9 @@ from rest_framework import authentication, exceptions
 from consilium.accounts.models import ApiClient
 from consilium.accounts.services import api_client_authenticate
 
+# Where the client found for a request is kept, so one request looks its token up once.
+_CLIENT_ATTRIBUTE = "_consilium_api_client"
+
 
 class ApiPrincipal:
     """What `request.user` is for a hospital system: its client and site."""
@@ -32,18 +35,21 @@ def bearer_token(request: HttpRequest) -> str | None:
 
 
 def request_api_client(request: HttpRequest) -> ApiClient | None:
-    token = bearer_token(request)
-    return api_client_authenticate(token=token) if token else None
+    """The live client whose bearer token the request carries, or None (looked up once)."""
+    if not hasattr(request, _CLIENT_ATTRIBUTE):
+        token = bearer_token(request)
+        client = api_client_authenticate(token=token) if token else None
+        setattr(request, _CLIENT_ATTRIBUTE, client)
+    return getattr(request, _CLIENT_ATTRIBUTE)
 
 
 class ApiTokenAuthentication(authentication.BaseAuthentication):
     keyword = "Bearer"
 
     def authenticate(self, request):
-        token = bearer_token(request)
-        if token is None:
+        if bearer_token(request) is None:
             return None
-        client = api_client_authenticate(token=token)
+        client = request_api_client(request._request)
         if client is None:
             raise exceptions.AuthenticationFailed("Invalid or revoked API token.")
         return (ApiPrincipal(client), client)

@@ -36,6 +36,20 @@ class Membership(models.Model):
         return f"{self.user} @ {self.site} ({self.role})"
 
 
+class ApiScope(models.TextChoices):
+    """What a token may do. A token carries one or more scopes."""
+
+    UPLOAD = "upload", "Upload images and notes (STOW-RS, FHIR DocumentReference create)"
+    READ_RESULTS = (
+        "read-results",
+        "Read images, notes and results (QIDO-RS, WADO-RS, FHIR reads, /api/v1, reports)",
+    )
+
+
+def default_scopes() -> list[str]:
+    return [scope.value for scope in ApiScope]
+
+
 class ApiClient(models.Model):
     """A hospital system that calls the API with a bearer token. Only the token's hash is stored."""
 
@@ -46,6 +60,13 @@ class ApiClient(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
+    scopes = models.JSONField(default=default_scopes, help_text="ApiScope values this token has.")
+    rate_limit = models.CharField(
+        max_length=32,
+        blank=True,
+        help_text="Requests per period for this client, e.g. '1200/minute'; "
+        "blank: the API_RATE_LIMIT setting.",
+    )
 
     class Meta:
         constraints = [

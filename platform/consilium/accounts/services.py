@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
@@ -11,7 +12,9 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
-from consilium.accounts.models import ApiClient, Membership, Role, Site
+from consilium.accounts.models import ApiClient, Membership, Role, Site, default_scopes
+from consilium.accounts.scopes import scopes_parse
+from consilium.core.throttling import Rate, RateError, default_rate
 
 TOKEN_BYTES = 32
 
@@ -32,22 +35,58 @@ class IssuedToken:
 
 
 @transaction.atomic
-def api_client_create(*, site: Site, name: str) -> IssuedToken:
-    """Issue a new token for a client name, revoking any live token under the same name."""
+def api_client_create(
+    *,
+    site: Site,
+    name: str,
+    scopes: Iterable[str] | None = None,
+    rate_limit: str = "",
+) -> IssuedToken:
+    """Issue a new token for a client name, revoking any live token under the same name.
+
+    `scopes` defaults to all of them; `rate_limit` ('1200/minute') overrides API_RATE_LIMIT.
+    Raises ScopeError or RateError (ValueErrors) for names or rates that do not exist.
+    """
+    scope_list = scopes_parse(scopes) if scopes is not None else default_scopes()
+    if rate_limit:
+        rate_limit = str(Rate.parse(rate_limit))
     ApiClient.objects.filter(site=site, name=name, revoked_at__isnull=True).update(
         revoked_at=timezone.now()
     )
     token = "csl_" + secrets.token_urlsafe(TOKEN_BYTES)
     client = ApiClient.objects.create(
-        site=site, name=name, token_prefix=token[:10], token_hash=token_hash(token)
+        site=site,
+        name=name,
+        token_prefix=token[:10],
+        token_hash=token_hash(token),
+        scopes=scope_list,
+        rate_limit=rate_limit,
     )
     return IssuedToken(client=client, token=token)
 
 
 def api_client_revoke(*, client: ApiClient) -> None:
+    """From now on the token answers 401."""
     ApiClient.objects.filter(pk=client.pk, revoked_at__isnull=True).update(
         revoked_at=timezone.now()
     )
+
+
+def api_clients_revoke_by_name(*, site: Site, name: str) -> int:
+    """Revoke the live token(s) of a client name at a site; how many were live."""
+    return ApiClient.objects.filter(site=site, name=name, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+
+
+def api_client_rate(*, client: ApiClient) -> Rate | None:
+    """The client's own rate limit, else settings.API_RATE_LIMIT; None when limits are off."""
+    if client.rate_limit:
+        try:
+            return Rate.parse(client.rate_limit)
+        except RateError:
+            pass  # set by hand to something unreadable: the site-wide limit still holds
+    return default_rate()
 
 
 def api_client_authenticate(*, token: str) -> ApiClient | None:

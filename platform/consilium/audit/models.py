@@ -18,12 +18,14 @@ class Action(models.TextChoices):
     REPORT_GENERATED = "report.generated"
     EXPLANATION_REQUESTED = "explanation.requested"
     IDENTIFIER_REVEALED = "identifier.revealed"
+    API_CALL = "api.call"  # one per request to /api/v1, /dicomweb, /fhir: method, route, status
 
 
 class ActorKind(models.TextChoices):
     USER = "user"
     API_CLIENT = "api_client"
     SYSTEM = "system"
+    ANONYMOUS = "anonymous"  # a request without a valid token
 
 
 class AuditEvent(models.Model):

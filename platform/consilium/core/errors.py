@@ -11,6 +11,26 @@ logger = logging.getLogger("consilium.errors")
 
 MACHINE_PREFIXES = ("/api/", "/dicomweb/", "/fhir/", "/health/")
 
+# OperationOutcome.issue.code (http://hl7.org/fhir/issue-type) for each HTTP status we answer.
+FHIR_ISSUE_CODES = {
+    400: "invalid",
+    401: "login",
+    403: "forbidden",
+    404: "not-found",
+    405: "not-supported",
+    406: "not-supported",
+    409: "conflict",
+    410: "deleted",
+    413: "too-costly",
+    415: "not-supported",
+    422: "processing",
+    429: "throttled",
+}
+
+
+def fhir_issue_code(status: int) -> str:
+    return FHIR_ISSUE_CODES.get(status, "exception" if status >= 500 else "processing")
+
 
 def operation_outcome(status: int, message: str, code: str = "processing") -> JsonResponse:
     severity = "error" if status < 500 else "fatal"
@@ -22,8 +42,9 @@ def operation_outcome(status: int, message: str, code: str = "processing") -> Js
 
 
 def machine_error(request: HttpRequest, status: int, message: str) -> HttpResponse:
+    """An error in the door's own dialect: OperationOutcome on /fhir/, {"detail"} elsewhere."""
     if request.path.startswith("/fhir/"):
-        return operation_outcome(status, message, "not-found" if status == 404 else "exception")
+        return operation_outcome(status, message, fhir_issue_code(status))
     return JsonResponse({"detail": message}, status=status)
 
 

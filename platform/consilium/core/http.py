@@ -1,4 +1,4 @@
-"""Shared HTTP plumbing for the non-DRF doors (DICOMweb, FHIR): auth and JSON errors."""
+"""Shared HTTP plumbing for the non-DRF doors (DICOMweb, FHIR): auth, scopes and JSON errors."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from consilium.accounts.authentication import bearer_token, request_api_client
+from consilium.accounts.scopes import MissingScopeError, door_scope, scope_check
 
 ErrorBody = Callable[[int, str], HttpResponse]
 
@@ -16,8 +17,13 @@ def json_error(status: int, message: str) -> JsonResponse:
     return JsonResponse({"detail": message}, status=status)
 
 
-def api_client_required(error: ErrorBody = json_error):
-    """Authenticate a hospital system by bearer token; sets request.api_client and request.site."""
+def api_client_required(error: ErrorBody = json_error, *, scope: str | None = None):
+    """Authenticate a hospital system by bearer token and check its token's scope.
+
+    Sets request.api_client and request.site. `scope` is what the view needs; without it, the
+    DICOMweb/FHIR rule applies: a POST needs `upload`, a read needs `read-results`.
+    Missing or invalid (revoked) token: 401; valid token without the scope: 403.
+    """
 
     def decorator(view):
         @functools.wraps(view)
@@ -32,6 +38,10 @@ def api_client_required(error: ErrorBody = json_error):
                 response = error(401, message)
                 response["WWW-Authenticate"] = 'Bearer realm="consilium"'
                 return response
+            try:
+                scope_check(client=client, scope=scope or door_scope(request.method or "GET"))
+            except MissingScopeError as denied:
+                return error(403, str(denied))
             request.api_client = client
             request.site = client.site
             return view(request, *args, **kwargs)

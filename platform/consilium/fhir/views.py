@@ -9,8 +9,9 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from consilium.accounts.models import ApiScope
 from consilium.analyses.selectors import analysis_get
-from consilium.core.errors import operation_outcome
+from consilium.core.errors import fhir_issue_code, operation_outcome
 from consilium.core.http import api_client_required
 from consilium.fhir.resources import (
     FhirInputError,
@@ -25,8 +26,7 @@ FHIR_JSON = "application/fhir+json"
 
 
 def fhir_error(status: int, message: str) -> HttpResponse:
-    code = {401: "login", 404: "not-found", 413: "too-costly"}.get(status, "invalid")
-    return operation_outcome(status, message, code)
+    return operation_outcome(status, message, fhir_issue_code(status))
 
 
 def fhir_response(resource: dict, status: int = 200, **headers: str) -> HttpResponse:
@@ -38,7 +38,7 @@ def fhir_response(resource: dict, status: int = 200, **headers: str) -> HttpResp
 
 @csrf_exempt
 @require_http_methods(["POST"])
-@api_client_required(fhir_error)
+@api_client_required(fhir_error, scope=ApiScope.UPLOAD)
 def document_reference_create(request: HttpRequest) -> HttpResponse:
     try:
         payload = json.loads(request.body or b"null")
@@ -59,7 +59,7 @@ def document_reference_create(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET"])
-@api_client_required(fhir_error)
+@api_client_required(fhir_error, scope=ApiScope.READ_RESULTS)
 def document_reference_read(request: HttpRequest, note_id: str) -> HttpResponse:
     note = (
         ClinicalNote.objects.filter(site=request.site, pk=note_id).select_related("study").first()
@@ -70,7 +70,7 @@ def document_reference_read(request: HttpRequest, note_id: str) -> HttpResponse:
 
 
 @require_http_methods(["GET"])
-@api_client_required(fhir_error)
+@api_client_required(fhir_error, scope=ApiScope.READ_RESULTS)
 def diagnostic_report_read(request: HttpRequest, report_id: str) -> HttpResponse:
     analysis = analysis_get(site=request.site, analysis_id=report_id)
     if analysis is None:
