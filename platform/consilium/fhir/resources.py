@@ -1,19 +1,39 @@
-"""FHIR R4 resources in and out, validated with `fhir.resources` (its R4B models, R4-compatible)."""
+"""FHIR R4 resources in and out, validated with `fhir.resources` (its R4B models, R4-compatible).
+
+Every resource the platform answers is built as a dict and passed through the matching
+`fhir.resources` model (`fhir_dump`), so what leaves is valid FHIR or the code fails loudly.
+"""
 
 from __future__ import annotations
 
 import base64
 from dataclasses import dataclass
 
-from fhir.resources.R4B.diagnosticreport import DiagnosticReport
 from fhir.resources.R4B.documentreference import DocumentReference
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
-from consilium.analyses.models import Analysis, AnalysisStatus
 from consilium.imaging.models import ClinicalNote
 
+FHIR_JSON = "application/fhir+json"
+FHIR_VERSION = "4.0.1"
 DICOM_UID_SYSTEM = "urn:dicom:uid"
 MAX_NOTE_BYTES = 1_000_000
+# Every resource served holds de-identified data only, and says so (HL7 v3 ObservationValue).
+PSEUDONYMISED = {
+    "system": "http://terminology.hl7.org/CodeSystem/v3-ObservationValue",
+    "code": "PSEUDED",
+    "display": "pseudonymized",
+}
+
+
+def fhir_dump(model: type[BaseModel], resource: dict) -> dict:
+    """Validate `resource` against its fhir.resources model and return its JSON form."""
+    return model.model_validate(resource).model_dump(mode="json", exclude_none=True)
+
+
+def study_identifier(study_instance_uid: str) -> dict:
+    """A DICOM StudyInstanceUID as a FHIR Identifier (the form DICOM PS3.18 and IHE use)."""
+    return {"system": DICOM_UID_SYSTEM, "value": f"urn:oid:{study_instance_uid}"}
 
 
 class FhirInputError(ValueError):
@@ -70,10 +90,12 @@ def _study_uid(resource: DocumentReference) -> str:
 
 def document_reference_render(note: ClinicalNote) -> dict:
     """The stored (de-identified) note as a DocumentReference."""
-    resource = DocumentReference.model_validate(
+    return fhir_dump(
+        DocumentReference,
         {
             "resourceType": "DocumentReference",
             "id": str(note.pk),
+            "meta": {"lastUpdated": note.created_at.isoformat()},
             "status": "current",
             "date": note.created_at.isoformat(),
             "content": [
@@ -85,89 +107,8 @@ def document_reference_render(note: ClinicalNote) -> dict:
                 }
             ],
             "context": {
-                "related": [
-                    {
-                        "identifier": {
-                            "system": DICOM_UID_SYSTEM,
-                            "value": f"urn:oid:{note.study.study_instance_uid}",
-                        }
-                    }
-                ]
+                "related": [{"identifier": study_identifier(note.study.study_instance_uid)}]
             },
-            "securityLabel": [
-                {
-                    "coding": [
-                        {
-                            "system": "http://terminology.hl7.org/CodeSystem/v3-ObservationValue",
-                            "code": "PSEUDED",
-                            "display": "pseudonymized",
-                        }
-                    ]
-                }
-            ],
-        }
+            "securityLabel": [{"coding": [PSEUDONYMISED]}],
+        },
     )
-    return resource.model_dump(mode="json", exclude_none=True)
-
-
-REPORT_STATUS = {
-    AnalysisStatus.QUEUED: "registered",
-    AnalysisStatus.RUNNING: "preliminary",
-    AnalysisStatus.SUCCEEDED: "final",
-    AnalysisStatus.FAILED: "cancelled",
-}
-
-
-def diagnostic_report_render(analysis: Analysis) -> dict:
-    """An analysis as a DiagnosticReport with one contained Observation per finding."""
-    observations = [
-        {
-            "resourceType": "Observation",
-            "id": f"finding-{index}",
-            "status": "final",
-            "code": {"text": prediction.finding},
-            "valueQuantity": {"value": round(prediction.probability, 6), "unit": "probability"},
-            "interpretation": [
-                {
-                    "coding": [
-                        {
-                            "system": "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation",
-                            "code": "POS" if prediction.positive else "NEG",
-                        }
-                    ]
-                }
-            ],
-            "note": [{"text": f"Decision threshold {prediction.threshold:.3f}."}],
-        }
-        for index, prediction in enumerate(analysis.predictions.all(), start=1)
-    ]
-    positives = [p.finding for p in analysis.predictions.all() if p.positive]
-    conclusion = (
-        "Decision support, not a diagnosis. "
-        + (
-            f"Model flags: {', '.join(positives)}."
-            if positives
-            else "No finding flagged by the model."
-        )
-        if analysis.status == AnalysisStatus.SUCCEEDED
-        else f"Decision support, not a diagnosis. Analysis {analysis.status}."
-    )
-    report = DiagnosticReport.model_validate(
-        {
-            "resourceType": "DiagnosticReport",
-            "id": str(analysis.pk),
-            "status": REPORT_STATUS[AnalysisStatus(analysis.status)],
-            "code": {"text": f"Consilium multimodal analysis ({analysis.model_version})"},
-            "issued": (analysis.finished_at or analysis.created_at).isoformat(),
-            "contained": observations,
-            "result": [{"reference": f"#{o['id']}"} for o in observations],
-            "conclusion": conclusion,
-            "extension": [
-                {
-                    "url": "urn:consilium:study-instance-uid",
-                    "valueString": analysis.study.study_instance_uid,
-                }
-            ],
-        }
-    )
-    return report.model_dump(mode="json", exclude_none=True)

@@ -5,11 +5,9 @@ from consilium.fhir import views
 app_name = "fhir"
 
 urlpatterns = [
-    path("DocumentReference", views.document_reference_create, name="document-reference-create"),
-    path(
-        "DocumentReference/<uuid:note_id>", views.document_reference_read, name="document-reference"
-    ),
-    path(
-        "DiagnosticReport/<str:report_id>", views.diagnostic_report_read, name="diagnostic-report"
-    ),
+    path("metadata", views.capabilities, name="metadata"),
+    path("DocumentReference", views.document_reference_type, name="document-reference-type"),
+    path("DocumentReference/<str:note_id>", views.document_reference, name="document-reference"),
+    path("DiagnosticReport", views.diagnostic_report_type, name="diagnostic-report-type"),
+    path("DiagnosticReport/<str:report_id>", views.diagnostic_report, name="diagnostic-report"),
 ]
