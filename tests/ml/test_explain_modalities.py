@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from ml.dataset import read_labelled_set
-from ml.explain import Explainer
+from ml.explain import Explainer, ExplainSettings
 from ml.inference import Predictor, StudyInput
 from ml.synthetic import generate_synthetic_set
 from ml.synthetic.cohort import FINDING_SOURCES
@@ -25,8 +25,9 @@ NOTE_ONLY = [f for f, source in FINDING_SOURCES.items() if source == "note"]
 
 
 def test_defining_modality_gets_most_of_the_credit(demo_checkpoint: Path, tmp_path: Path) -> None:
-    generate_synthetic_set(tmp_path, n=24, seed=4711)  # a seed the demo never trained on
-    explainer = Explainer(Predictor.load(demo_checkpoint, device="cpu"))
+    generate_synthetic_set(tmp_path, n=16, seed=4711)  # a seed the demo never trained on
+    predictor = Predictor.load(demo_checkpoint, device="cpu")
+    explainer = Explainer(predictor, ExplainSettings(modality_steps=32))
     image_shares, note_shares = [], []
     for study in read_labelled_set(tmp_path).studies:
         contributions = explainer.modality_contributions(
