@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
+from consilium.core.openapi import SCHEMA_SETTINGS, ApiDocsView
 from consilium.core.views import health
 
 urlpatterns = [
@@ -13,8 +14,15 @@ urlpatterns = [
     path("api/v1/", include("consilium.analyses.urls")),
     path(
         "api/schema/",
-        SpectacularAPIView.as_view(authentication_classes=[], permission_classes=[]),
+        SpectacularAPIView.as_view(
+            authentication_classes=[], permission_classes=[], custom_settings=SCHEMA_SETTINGS
+        ),
         name="schema",
+    ),
+    path(
+        "api/docs/",
+        ApiDocsView.as_view(authentication_classes=[], permission_classes=[], url_name="schema"),
+        name="api-docs",
     ),
     path("dicomweb/", include("consilium.dicomweb.urls")),
     path("fhir/", include("consilium.fhir.urls")),
