@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files, served locally (no CDN)
     "consilium.accounts",
     "consilium.audit",
     "consilium.imaging",
@@ -73,6 +74,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "consilium.core.errors.MachineErrorMiddleware",
+    "consilium.core.api_gate.ApiGateMiddleware",  # per-client rate limits, one audit per call
 ]
 
 ROOT_URLCONF = "consilium.urls"
@@ -140,6 +142,16 @@ STOW_MAX_REQUEST_BYTES = env.int("STOW_MAX_REQUEST_BYTES", default=2 * 1024**3)
 REDIS_URL = env.str("REDIS_URL", default="") or embedded_redis_url()
 EMBEDDED_REDIS = not env.str("REDIS_URL", default="")
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
+# Rate-limit counters must be shared by every web process: Redis when CACHE_REDIS_URL is set
+# (`make run` points it at its embedded server, compose at its Redis), else per-process memory.
+CACHE_REDIS_URL = env.str("CACHE_REDIS_URL", default="")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_REDIS_URL}
+        if CACHE_REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
 # The database holds every job's state and results; a result backend is optional.
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="") or None
 CELERY_TASK_IGNORE_RESULT = CELERY_RESULT_BACKEND is None
@@ -180,6 +192,11 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "consilium.core.openapi.shared_error_responses",  # 400/401/403/404/429 bodies
+    ],
+    "ENUM_NAME_OVERRIDES": {"AnalysisStatusEnum": ["queued", "running", "succeeded", "failed"]},
 }
 
 LOGGING = {

@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
-from consilium.core.openapi import SCHEMA_SETTINGS, ApiDocsView
+from consilium.core.openapi import ApiDocsView
 from consilium.core.views import health
 
 urlpatterns = [
@@ -14,9 +14,7 @@ urlpatterns = [
     path("api/v1/", include("consilium.analyses.urls")),
     path(
         "api/schema/",
-        SpectacularAPIView.as_view(
-            authentication_classes=[], permission_classes=[], custom_settings=SCHEMA_SETTINGS
-        ),
+        SpectacularAPIView.as_view(authentication_classes=[], permission_classes=[]),
         name="schema",
     ),
     path(

@@ -45,14 +45,6 @@ ERROR_STATUSES = {
     "429": "TooManyRequests",
 }
 
-# Settings for the schema view (merged over SPECTACULAR_SETTINGS).
-SCHEMA_SETTINGS = {
-    "POSTPROCESSING_HOOKS": [
-        "drf_spectacular.hooks.postprocess_schema_enums",
-        "consilium.core.openapi.shared_error_responses",
-    ],
-    "ENUM_NAME_OVERRIDES": {"AnalysisStatusEnum": ["queued", "running", "succeeded", "failed"]},
-}
 SWAGGER_UI_STATIC = "drf_spectacular_sidecar/swagger-ui-dist"
 
 

@@ -92,6 +92,7 @@ class Command(BaseCommand):
                     "--access-logfile",
                     "-",
                 ],
+                env={"CACHE_REDIS_URL": self._cache_url()},
             )
             url = f"http://{host}:{port}"
             self._wait_for_health(url)
@@ -127,12 +128,22 @@ class Command(BaseCommand):
             if redis_server is not None:
                 redis_server.stop()
 
-    def _start(self, name: str, command: list[str]) -> None:
-        self.children.append((name, self._spawn(command)))
+    def _start(self, name: str, command: list[str], env: dict[str, str] | None = None) -> None:
+        self.children.append((name, self._spawn(command, env)))
 
-    def _spawn(self, command: list[str]) -> subprocess.Popen:
+    def _spawn(self, command: list[str], env: dict[str, str] | None = None) -> subprocess.Popen:
         # Each child leads its own process group, so stopping it stops everything it forked.
-        return subprocess.Popen(command, cwd=REPO_ROOT, start_new_session=True)
+        return subprocess.Popen(
+            command, cwd=REPO_ROOT, start_new_session=True, env={**os.environ, **(env or {})}
+        )
+
+    def _cache_url(self) -> str:
+        """Database 1 of the broker's Redis: rate-limit counters shared by the web workers."""
+        if settings.CACHE_REDIS_URL:
+            return settings.CACHE_REDIS_URL
+        if settings.EMBEDDED_REDIS:
+            return f"unix://{embedded_redis_socket()}?db=1"
+        return settings.REDIS_URL  # the cache's keys are prefixed; they share the broker's db
 
     def _wait_for_worker(self, timeout: float = 120.0) -> None:
         """Until the worker answers a ping, so /health/ is green from the web server's start."""
