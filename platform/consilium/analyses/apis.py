@@ -185,6 +185,7 @@ class AnalysisReportApi(APIView):
             409: OpenApiResponse(description="The analysis has not succeeded yet."),
         },
         summary="The explanation report (PDF); each one generated is recorded in the audit trail.",
+        operation_id="analyses_report_pdf",
     )
     def get(self, request: Request, analysis_id: str) -> HttpResponse:
         analysis = _analysis_or_404(request, analysis_id)
