@@ -79,8 +79,8 @@ def test_real_pydicom_files_and_multi_instance_study(predictor: Predictor) -> No
 
 
 def test_undecodable_dicom_raises_image_decode_error(predictor: Predictor) -> None:
-    broken = Path(get_testdata_file("JPEG-LL.dcm"))
-    with pytest.raises(ImageDecodeError, match=r"JPEG-LL\.dcm"):
+    broken = Path(get_testdata_file("JPEG-lossy.dcm"))
+    with pytest.raises(ImageDecodeError, match=r"JPEG-lossy\.dcm"):
         predictor.predict([StudyInput(dicom_paths=[broken], note="no fever")])
 
 
