@@ -40,8 +40,8 @@ class ExplainSettings:
     """Steps of each Integrated Gradients integral, how many steps go through the model at once
     (``internal_batch_size``, which bounds memory), and the faithfulness check's parameters."""
 
-    word_steps: int = 16
-    modality_steps: int = 64
+    word_steps: int = 12
+    modality_steps: int = 32
     image_steps: int = 32
     internal_batch_size: int = 16
     deletion_fraction: float = 0.1
