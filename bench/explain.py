@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import statistics
 import sys
 import tempfile
@@ -35,7 +33,7 @@ if str(REPO_ROOT) not in sys.path:
 
 import captum  # noqa: E402
 import torch  # noqa: E402
-from machine import cpu_name  # noqa: E402  (bench/ is sys.path[0] when a script runs)
+from machine import machine_fields  # noqa: E402  (bench/ is sys.path[0] when a script runs)
 
 from ml.checkpoint import read_model_card  # noqa: E402
 from ml.dataset import read_labelled_set  # noqa: E402
@@ -108,10 +106,7 @@ def main(argv: list[str] | None = None) -> None:
         "torch": torch.__version__,
         "torch_threads": torch.get_num_threads(),
         "device": str(predictor.device),
-        "python": platform.python_version(),
-        "cpu": cpu_name(),
-        "cpu_count": os.cpu_count(),
-        "load_average_1min": os.getloadavg()[0] if hasattr(os, "getloadavg") else None,
+        **machine_fields(),
     }
     text = json.dumps(result, indent=2)
     print(text)

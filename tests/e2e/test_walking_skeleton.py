@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pydicom
 import pytest
 import requests
@@ -17,6 +15,7 @@ from tests.helpers import (
     note_resource,
     site_token,
     stow_body,
+    wait_for,
 )
 
 QUEUES = ("inference", "explain")
@@ -42,16 +41,6 @@ def upload_study(base: str, token: str) -> str:
     )
     assert note.status_code == 201, note.text
     return sent_uid
-
-
-def wait_for(predicate, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
 
 
 def test_stow_note_analysis_succeeds_through_a_worker(

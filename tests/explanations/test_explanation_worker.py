@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pydicom
 import pytest
 import requests
@@ -18,19 +16,10 @@ from tests.helpers import (
     note_resource,
     site_token,
     stow_body,
+    wait_for,
 )
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
-
-
-def wait_for(predicate, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
 
 
 def test_a_worker_explains_the_findings_of_an_analysis(
