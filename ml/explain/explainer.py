@@ -42,6 +42,10 @@ class ExplainSettings:
 
     word_steps: int = 12
     modality_steps: int = 32
+    # steps double (up to modality_max_steps) until the completeness delta is below this share
+    # of |f(x) - f(baseline)|: a finding whose logit barely moves needs a finer integral
+    completeness_tolerance: float = 0.05
+    modality_max_steps: int = 512
     image_steps: int = 32
     internal_batch_size: int = 16
     deletion_fraction: float = 0.1
@@ -54,6 +58,10 @@ class ExplainSettings:
             raise ValueError("Integrated Gradients needs at least 2 steps")
         if self.internal_batch_size < 1 or self.random_draws < 1 or self.deletion_grid < 2:
             raise ValueError("internal_batch_size, random_draws >= 1 and deletion_grid >= 2")
+        if self.modality_max_steps < self.modality_steps or self.completeness_tolerance <= 0:
+            raise ValueError(
+                "need modality_max_steps >= modality_steps, completeness_tolerance > 0"
+            )
         if not 0 < self.deletion_fraction < 1:
             raise ValueError("deletion_fraction must be between 0 and 1")
 
@@ -135,7 +143,7 @@ class Explainer:
                     completeness_relative=modality.completeness_relative,
                     model_gate=gate,
                     faithfulness=checks[position],
-                    settings=record,
+                    settings={**record, "modality_steps_used": modality.steps},
                 )
             )
         return explanations
@@ -167,15 +175,22 @@ class Explainer:
         return self._heatmap(context, attributions)
 
     def _modality(self, context: StudyContext, finding: str, target: int) -> ModalityContribution:
-        found = modality_attributions(
-            self.model, context, target, steps=self.settings.modality_steps
-        )
+        steps = self.settings.modality_steps
+        while True:
+            found = modality_attributions(self.model, context, target, steps=steps)
+            relative = found.delta / max(abs(found.change), 1e-12)
+            if relative < self.settings.completeness_tolerance or found.delta < 1e-6:
+                break
+            if steps * 2 > self.settings.modality_max_steps:
+                break
+            steps *= 2
         return ModalityContribution(
             finding=finding,
             shares=_shares(found.image, found.note, context),
             attributions={"image": found.image, "note": found.note},
             completeness_delta=found.delta,
-            completeness_relative=found.delta / max(abs(found.change), 1e-12),
+            completeness_relative=relative,
+            steps=steps,
         )
 
     def _token_scores(self, context: StudyContext, target: int) -> torch.Tensor:

@@ -45,6 +45,7 @@ class ModalityContribution:
     attributions: dict[str, float]
     completeness_delta: float
     completeness_relative: float
+    steps: int  # Integrated Gradients steps it took to get there
 
 
 @dataclass(frozen=True)
