@@ -169,6 +169,7 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
     "consilium.analyses.tasks.analysis_run": {"queue": "inference"},
     "consilium.analyses.tasks.analysis_explain": {"queue": "explain"},
+    "consilium.analyses.tasks.study_check_stable": {"queue": "inference"},
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Tests may run tasks in-process; the integration tests use a real worker instead.
@@ -178,6 +179,9 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 MODELS_DIR = Path(env.str("MODELS_DIR", default=str(VAR_DIR / "models")))
 ML_DEVICE = env.str("ML_DEVICE", default="cpu")
 ML_BATCH_SIZE = env.int("ML_BATCH_SIZE", default=32)
+# A study with no new instance or note for this long is "stable"; a site's auto_analysis policy
+# then queues its analysis without a request.
+STUDY_STABLE_SECONDS = env.int("STUDY_STABLE_SECONDS", default=30)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["consilium.accounts.authentication.ApiTokenAuthentication"],

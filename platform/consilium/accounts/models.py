@@ -6,11 +6,22 @@ from django.conf import settings
 from django.db import models
 
 
+class AutoAnalysis(models.TextChoices):
+    """When a study that has stopped receiving data is analysed without being asked."""
+
+    OFF = "off", "Only when requested"
+    NOTE_REQUIRED = "note_required", "When stable, with images and a note"
+    IMAGE_ONLY = "image_only", "When stable, images alone are enough"
+
+
 class Site(models.Model):
     """A hospital or department: every clinical row belongs to exactly one site."""
 
     slug = models.SlugField(max_length=64, unique=True)
     name = models.CharField(max_length=200)
+    auto_analysis = models.CharField(
+        max_length=16, choices=AutoAnalysis.choices, default=AutoAnalysis.OFF
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:

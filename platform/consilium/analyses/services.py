@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
+from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
-from consilium.accounts.models import Site
+from consilium.accounts.models import AutoAnalysis, Site
 from consilium.analyses.inference import InferenceInputError, study_predict
 from consilium.analyses.models import Analysis, AnalysisStatus, Prediction
 from consilium.audit.models import Action
@@ -206,3 +209,61 @@ def analysis_recover_orphans(*, worker: str) -> list[str]:
             "Re-queued %d analyses (%d orphaned by a dead worker)", len(queued), len(orphans)
         )
     return queued
+
+
+def study_activity_recorded(*, study: Study) -> None:
+    """An instance or a note arrived: note the time and make sure a stability check is pending.
+
+    At most one check is pending per study: a check that finds newer activity moves itself to
+    the new "stable" time instead of acting. Called inside or after the ingesting transaction.
+    """
+    now = timezone.now()
+    Study.objects.filter(pk=study.pk).update(last_activity_at=now)
+    if study.site.auto_analysis == AutoAnalysis.OFF:
+        return
+    delay = settings.STUDY_STABLE_SECONDS
+    claimed = (
+        Study.objects.filter(pk=study.pk)
+        .filter(Q(stable_check_at__isnull=True) | Q(stable_check_at__lt=now))
+        .update(stable_check_at=now + timedelta(seconds=delay))
+    )
+    if claimed:
+        _schedule_stable_check(study.pk, delay)
+
+
+def _schedule_stable_check(study_id: int, delay: float) -> None:
+    def send() -> None:
+        from consilium.analyses.tasks import study_check_stable
+
+        study_check_stable.apply_async((study_id,), countdown=max(delay, 0.0))
+
+    transaction.on_commit(send)
+
+
+def study_auto_analysis(*, study_id: int) -> Analysis | None:
+    """If the study is stable and its site's policy allows, request its analysis (idempotent).
+
+    Returns the analysis, or None when the study is not stable yet (the check is then moved to
+    when it may be), the policy says no, or no model is active.
+    """
+    study = Study.objects.select_related("site").filter(pk=study_id).first()
+    if study is None or study.last_activity_at is None:
+        return None
+    policy = study.site.auto_analysis
+    stable_at = study.last_activity_at + timedelta(seconds=settings.STUDY_STABLE_SECONDS)
+    now = timezone.now()
+    if policy != AutoAnalysis.OFF and stable_at > now:
+        Study.objects.filter(pk=study.pk).update(stable_check_at=stable_at)
+        _schedule_stable_check(study.pk, (stable_at - now).total_seconds())
+        return None
+    Study.objects.filter(pk=study.pk).update(stable_check_at=None)
+    if policy == AutoAnalysis.OFF or not study_instances(study=study).exists():
+        return None
+    if policy == AutoAnalysis.NOTE_REQUIRED and not study.notes.exists():
+        return None
+    try:
+        analysis, _ = analysis_request(site=study.site, actor=None, study=study)
+    except AnalysisRequestError as error:
+        logger.info("Study %s is stable but not analysed: %s", study.pk, error)
+        return None
+    return analysis

@@ -5,7 +5,7 @@ from __future__ import annotations
 from celery import Task, shared_task
 from django.db import InterfaceError, OperationalError
 
-from consilium.analyses.services import analysis_execute, analysis_fail
+from consilium.analyses.services import analysis_execute, analysis_fail, study_auto_analysis
 from consilium.explanations.services import explanation_execute, explanations_fail
 
 # Transient infrastructure errors are retried; anything else fails the job with a reason.
@@ -55,3 +55,9 @@ def analysis_explain(self, analysis_id: str, explanation_ids: list[int]) -> None
         explanation_ids=explanation_ids,
         worker=self.request.hostname or "",
     )
+
+
+@shared_task(name="consilium.analyses.tasks.study_check_stable", ignore_result=True)
+def study_check_stable(study_id: int) -> None:
+    """Runs STUDY_STABLE_SECONDS after an arrival; queues the analysis if the study is stable."""
+    study_auto_analysis(study_id=study_id)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from consilium.accounts.models import ApiClient
+from consilium.accounts.models import ApiClient, AutoAnalysis
 from consilium.accounts.services import (
     api_client_create,
     site_get_or_create,
@@ -34,6 +34,9 @@ class DemoCredentials:
 def demo_seed() -> DemoCredentials:
     """The demo site with a clinician and an API client; the same credentials on every run."""
     site = site_get_or_create(slug=DEMO_SITE, name="Demo Hospital (synthetic data)")
+    if site.auto_analysis == AutoAnalysis.OFF:  # a new demo site analyses stable studies itself
+        site.auto_analysis = AutoAnalysis.NOTE_REQUIRED
+        site.save(update_fields=["auto_analysis"])
     password = persistent_secret("demo_clinician_password", nbytes=9)
     user_create(site=site, username=DEMO_CLINICIAN, password=password)
     token_file = var_dir() / "secrets" / "demo_api_token"

@@ -36,6 +36,10 @@ class Study(models.Model):
     modalities = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # the last time an instance or a note arrived: "stable" is this plus STUDY_STABLE_SECONDS
+    last_activity_at = models.DateTimeField(null=True, blank=True)
+    # when the one pending stability check runs (None: none pending)
+    stable_check_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

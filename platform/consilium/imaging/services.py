@@ -159,7 +159,14 @@ def instance_ingest(*, site: Site, actor: Actor, source: BinaryIO) -> InstanceOu
             target=outcome.instance,
             details={"sop_class_uid": str(dataset.SOPClassUID)},
         )
+        _activity(outcome.instance.series.study)
     return outcome
+
+
+def _activity(study: Study) -> None:
+    from consilium.analyses.services import study_activity_recorded  # analyses builds on imaging
+
+    study_activity_recorded(study=study)
 
 
 def _store_deidentified(
@@ -245,4 +252,5 @@ def note_ingest(*, site: Site, actor: Actor, study_uid_as_sent: str, text: str) 
                 target=note,
                 details={"replacements": counts},
             )
+            _activity(study)
     return note
