@@ -9,28 +9,14 @@ import uuid
 
 from django.db import models
 
+from consilium.core.jobs import FINISHED, TRANSITIONS, JobStatus, job_can_move_to
 
-class AnalysisStatus(models.TextChoices):
-    QUEUED = "queued"
-    RUNNING = "running"
-    SUCCEEDED = "succeeded"
-    FAILED = "failed"
+AnalysisStatus = JobStatus  # the shared job statuses (consilium.core.jobs)
 
 
 class Analysis(models.Model):
-    FINISHED = (AnalysisStatus.SUCCEEDED, AnalysisStatus.FAILED)
-    # Allowed transitions of the state machine; update_status() refuses any other.
-    TRANSITIONS = {
-        AnalysisStatus.QUEUED: {AnalysisStatus.RUNNING, AnalysisStatus.FAILED},
-        AnalysisStatus.RUNNING: {
-            AnalysisStatus.RUNNING,  # a redelivered message after a worker died
-            AnalysisStatus.QUEUED,  # recovered after its worker died
-            AnalysisStatus.SUCCEEDED,
-            AnalysisStatus.FAILED,
-        },
-        AnalysisStatus.SUCCEEDED: set(),
-        AnalysisStatus.FAILED: {AnalysisStatus.QUEUED},  # an explicit retry
-    }
+    FINISHED = FINISHED
+    TRANSITIONS = TRANSITIONS  # the job state machine; updates go through job_update_status
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     site = models.ForeignKey("accounts.Site", on_delete=models.PROTECT, related_name="analyses")
@@ -67,7 +53,7 @@ class Analysis(models.Model):
         return self.status in self.FINISHED
 
     def can_move_to(self, status: str) -> bool:
-        return status in self.TRANSITIONS[AnalysisStatus(self.status)]
+        return job_can_move_to(self.status, status)
 
 
 class Prediction(models.Model):

@@ -18,6 +18,7 @@ from consilium.analyses.inference import InferenceInputError, study_predict
 from consilium.analyses.models import Analysis, AnalysisStatus, Prediction
 from consilium.audit.models import Action
 from consilium.audit.services import Actor, audit_record
+from consilium.core.jobs import JobStateError, job_update_status
 from consilium.imaging.models import Study
 from consilium.imaging.selectors import study_instances
 from consilium.registry.selectors import model_version_active
@@ -29,21 +30,12 @@ class AnalysisRequestError(ValueError):
     """The analysis cannot be requested; the message says why and what to do."""
 
 
-class AnalysisStateError(RuntimeError):
-    """A transition the state machine does not allow: a programming error."""
+AnalysisStateError = JobStateError
 
 
 def analysis_update_status(*, analysis: Analysis, status: str, **fields: object) -> Analysis:
-    """The one place a status changes. The caller holds the row lock."""
-    if not analysis.can_move_to(status):
-        raise AnalysisStateError(
-            f"Analysis {analysis.pk}: {analysis.status} -> {status} is not allowed."
-        )
-    analysis.status = status
-    for name, value in fields.items():
-        setattr(analysis, name, value)
-    analysis.save(update_fields=["status", *fields.keys()])
-    return analysis
+    """The one place a status changes (see :func:`consilium.core.jobs.job_update_status`)."""
+    return job_update_status(analysis, status, **fields)
 
 
 def _enqueue(analysis_id: str) -> None:

@@ -12,28 +12,14 @@ import uuid
 from django.db import models
 from django.utils import timezone
 
+from consilium.core.jobs import FINISHED, TRANSITIONS, JobStatus, job_can_move_to
 
-class ExplanationStatus(models.TextChoices):
-    QUEUED = "queued"
-    RUNNING = "running"
-    SUCCEEDED = "succeeded"
-    FAILED = "failed"
+ExplanationStatus = JobStatus  # the shared job statuses (consilium.core.jobs)
 
 
 class Explanation(models.Model):
-    FINISHED = (ExplanationStatus.SUCCEEDED, ExplanationStatus.FAILED)
-    # Allowed transitions of the state machine; explanation_update_status() refuses any other.
-    TRANSITIONS = {
-        ExplanationStatus.QUEUED: {ExplanationStatus.RUNNING, ExplanationStatus.FAILED},
-        ExplanationStatus.RUNNING: {
-            ExplanationStatus.RUNNING,  # a redelivered message after a worker died
-            ExplanationStatus.QUEUED,  # recovered after its worker died
-            ExplanationStatus.SUCCEEDED,
-            ExplanationStatus.FAILED,
-        },
-        ExplanationStatus.SUCCEEDED: set(),
-        ExplanationStatus.FAILED: {ExplanationStatus.QUEUED},  # asked for again
-    }
+    FINISHED = FINISHED
+    TRANSITIONS = TRANSITIONS  # the job state machine; updates go through job_update_status
 
     analysis = models.ForeignKey(
         "analyses.Analysis", on_delete=models.CASCADE, related_name="explanations"
@@ -116,7 +102,7 @@ class Explanation(models.Model):
         return bool(self.heatmap_path)
 
     def can_move_to(self, status: str) -> bool:
-        return status in self.TRANSITIONS[ExplanationStatus(self.status)]
+        return job_can_move_to(self.status, status)
 
     def artifact_path(self, kind: str) -> str:
         """The stored path of one artifact kind (see ARTIFACT_KINDS), blank when there is none."""

@@ -26,6 +26,7 @@ from consilium.analyses.models import Analysis, AnalysisStatus
 from consilium.analyses.services import study_inputs
 from consilium.audit.models import Action
 from consilium.audit.services import Actor, audit_record
+from consilium.core.jobs import JobStateError, job_update_status
 from consilium.explanations import rendering
 from consilium.explanations.models import Explanation, ExplanationStatus
 
@@ -42,23 +43,14 @@ class ExplanationNotReadyError(ExplanationRequestError):
     """The analysis has not succeeded (yet): there is nothing to explain."""
 
 
-class ExplanationStateError(RuntimeError):
-    """A transition the state machine does not allow: a programming error."""
+ExplanationStateError = JobStateError
 
 
 def explanation_update_status(
     *, explanation: Explanation, status: str, **fields: object
 ) -> Explanation:
-    """The one place an explanation's status changes. The caller holds the row lock."""
-    if not explanation.can_move_to(status):
-        raise ExplanationStateError(
-            f"Explanation {explanation.pk}: {explanation.status} -> {status} is not allowed."
-        )
-    explanation.status = status
-    for name, value in fields.items():
-        setattr(explanation, name, value)
-    explanation.save(update_fields=["status", *fields.keys()])
-    return explanation
+    """The one place a status changes (see :func:`consilium.core.jobs.job_update_status`)."""
+    return job_update_status(explanation, status, **fields)
 
 
 def _enqueue(analysis_id: str, explanation_ids: list[int]) -> None:
