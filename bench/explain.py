@@ -33,14 +33,12 @@ if str(REPO_ROOT) not in sys.path:
 
 import captum  # noqa: E402
 import torch  # noqa: E402
-from machine import machine_fields  # noqa: E402  (bench/ is sys.path[0] when a script runs)
+from machine import machine_fields  # noqa: E402
+from workload import model_and_studies  # noqa: E402  (bench/ is sys.path[0] when a script runs)
 
 from ml.checkpoint import read_model_card  # noqa: E402
-from ml.dataset import read_labelled_set  # noqa: E402
-from ml.demo import build_untrained_checkpoint  # noqa: E402
 from ml.explain import Explainer, ExplainSettings  # noqa: E402
-from ml.inference import Predictor, StudyInput  # noqa: E402
-from ml.synthetic import generate_synthetic_set  # noqa: E402
+from ml.inference import Predictor  # noqa: E402
 
 
 def _timed(run: Callable[[], T]) -> tuple[float, T]:
@@ -60,14 +58,13 @@ def main(argv: list[str] | None = None) -> None:
 
     with tempfile.TemporaryDirectory(prefix="consilium-bench-") as scratch:
         root = Path(scratch)
-        checkpoint = args.checkpoint or build_untrained_checkpoint(
-            root / "checkpoint", image_size=args.image_size
+        checkpoint, studies = model_and_studies(
+            root,
+            checkpoint=args.checkpoint,
+            image_size=args.image_size,
+            studies=args.studies,
+            seed=321,
         )
-        generate_synthetic_set(root / "studies", n=args.studies, seed=321)
-        studies = [
-            StudyInput(dicom_paths=list(s.dicom_paths), note=s.note)
-            for s in read_labelled_set(root / "studies").studies
-        ]
         predictor = Predictor.load(checkpoint, device=args.device)
         explainer = Explainer(predictor, ExplainSettings())
         (warm,) = predictor.predict(studies[:1], batch_size=1)

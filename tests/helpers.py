@@ -109,3 +109,30 @@ def wait_for(predicate: Callable[[], T], timeout: float, what: str, *, every: fl
             return value
         time.sleep(every)
     raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+
+
+def upload_study(base: str, token: str, *names: str, note: str = NOTE_TEXT) -> str:
+    """STOW-RS the named pydicom test files and a FHIR note on the first one's study, as a
+    hospital would, against a live server; returns the StudyInstanceUID as sent."""
+    import requests
+
+    if not names:
+        raise ValueError("upload_study needs at least one DICOM file name")
+    headers = {"Authorization": f"Bearer {token}"}
+    paths = [dicom_testfile(name) for name in names]
+    stored = requests.post(
+        f"{base}/dicomweb/studies",
+        data=stow_body(*(path.read_bytes() for path in paths)),
+        headers={**headers, "Content-Type": STOW_CONTENT_TYPE},
+        timeout=60,
+    )
+    assert stored.status_code == 200, stored.text
+    sent_uid = pydicom.dcmread(paths[0]).StudyInstanceUID
+    noted = requests.post(
+        f"{base}/fhir/DocumentReference",
+        json=note_resource(sent_uid, note),
+        headers={**headers, "Content-Type": "application/fhir+json"},
+        timeout=30,
+    )
+    assert noted.status_code == 201, noted.text
+    return sent_uid

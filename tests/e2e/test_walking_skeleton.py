@@ -2,45 +2,19 @@
 
 from __future__ import annotations
 
-import pydicom
 import pytest
 import requests
 
 from consilium.analyses.models import Analysis, AnalysisStatus, Prediction
 from consilium.registry.services import model_version_register
 from tests.helpers import (
-    NOTE_TEXT,
-    STOW_CONTENT_TYPE,
-    dicom_testfile,
-    note_resource,
     site_token,
-    stow_body,
+    upload_study,
     wait_for,
 )
 
 QUEUES = ("inference", "explain")
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
-
-
-def upload_study(base: str, token: str) -> str:
-    headers = {"Authorization": f"Bearer {token}"}
-    ct, mr = dicom_testfile("CT_small.dcm"), dicom_testfile("MR_small.dcm")
-    stored = requests.post(
-        f"{base}/dicomweb/studies",
-        data=stow_body(ct.read_bytes(), mr.read_bytes()),
-        headers={**headers, "Content-Type": STOW_CONTENT_TYPE},
-        timeout=60,
-    )
-    assert stored.status_code == 200, stored.text
-    sent_uid = pydicom.dcmread(ct).StudyInstanceUID
-    note = requests.post(
-        f"{base}/fhir/DocumentReference",
-        json=note_resource(sent_uid, NOTE_TEXT),
-        headers={**headers, "Content-Type": "application/fhir+json"},
-        timeout=30,
-    )
-    assert note.status_code == 201, note.text
-    return sent_uid
 
 
 def test_stow_note_analysis_succeeds_through_a_worker(
@@ -51,7 +25,7 @@ def test_stow_note_analysis_succeeds_through_a_worker(
     _, other_token = site_token("elsewhere")
     base = live_server.url
     headers = {"Authorization": f"Bearer {token}"}
-    sent_uid = upload_study(base, token)
+    sent_uid = upload_study(base, token, "CT_small.dcm", "MR_small.dcm")
 
     created = requests.post(
         f"{base}/api/v1/analyses",
@@ -104,7 +78,7 @@ def test_killed_worker_still_ends_with_one_set_of_predictions(
     base = live_server.url
     # A fresh worker loads the model lazily inside the first task: the analysis is RUNNING meanwhile.
     worker = only_new_workers.start("kill-test@localhost")
-    sent_uid = upload_study(base, token)
+    sent_uid = upload_study(base, token, "CT_small.dcm", "MR_small.dcm")
     created = requests.post(
         f"{base}/api/v1/analyses",
         json={"study_instance_uid": sent_uid},

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pydicom
 import pytest
 import requests
 
@@ -10,12 +9,8 @@ from consilium.audit.models import AuditEvent
 from consilium.registry.services import model_version_register
 from tests.explanations.explanation_support import pdf_first_page, png_size
 from tests.helpers import (
-    NOTE_TEXT,
-    STOW_CONTENT_TYPE,
-    dicom_testfile,
-    note_resource,
     site_token,
-    stow_body,
+    upload_study,
     wait_for,
 )
 
@@ -28,22 +23,7 @@ def test_a_worker_explains_the_findings_of_an_analysis(
     model_version_register(checkpoint_dir=checkpoint_dir)
     _, token = site_token("explain")
     base, headers = live_server.url, {"Authorization": f"Bearer {token}"}
-    ct = dicom_testfile("CT_small.dcm")
-    stored = requests.post(
-        f"{base}/dicomweb/studies",
-        data=stow_body(ct.read_bytes()),
-        headers={**headers, "Content-Type": STOW_CONTENT_TYPE},
-        timeout=60,
-    )
-    assert stored.status_code == 200, stored.text
-    sent_uid = pydicom.dcmread(ct).StudyInstanceUID
-    noted = requests.post(
-        f"{base}/fhir/DocumentReference",
-        json=note_resource(sent_uid, NOTE_TEXT),
-        headers={**headers, "Content-Type": "application/fhir+json"},
-        timeout=30,
-    )
-    assert noted.status_code == 201, noted.text
+    sent_uid = upload_study(base, token, "CT_small.dcm")
     url = requests.post(
         f"{base}/api/v1/analyses",
         json={"study_instance_uid": sent_uid},
