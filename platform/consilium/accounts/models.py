@@ -29,7 +29,10 @@ class Site(models.Model):
 
 
 class Role(models.TextChoices):
+    """What a member may do at their site; every role sees only its own site's data."""
+
     CLINICIAN = "clinician", "Clinician"
+    SITE_ADMIN = "site_admin", "Site administrator"
     ML_ENGINEER = "ml_engineer", "ML engineer"
     AUDITOR = "auditor", "Auditor"
 

@@ -114,6 +114,9 @@ def user_create(*, site: Site, username: str, password: str, role: str = Role.CL
     return user
 
 
-def user_site(*, user: AbstractBaseUser) -> Site | None:
-    membership = getattr(user, "membership", None)
-    return membership.site if membership is not None else None
+def user_membership(*, user: AbstractBaseUser) -> Membership | None:
+    """The user's site and role, or None for a user who works at no site."""
+    if not user.is_authenticated:
+        return None
+    return Membership.objects.select_related("site").filter(user=user).first()
+

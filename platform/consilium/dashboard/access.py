@@ -1,26 +1,49 @@
-"""The one place a clinician's site is resolved and object access is checked."""
+"""The one place a member's site is resolved and their role checked; pages scope to request.site."""
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 
-from consilium.accounts.services import user_site
+from consilium.accounts.models import Role
+from consilium.accounts.services import user_membership
 
 
-def site_member_required(view):
-    """Logged in and a member of a site; sets request.site. Everything shown is scoped to it."""
+def site_member_required(view: Callable) -> Callable:
+    """Logged in and a member of a site; sets request.site and request.role.
+
+    Everything a page shows is filtered by request.site, so another site's objects answer 404.
+    """
 
     @login_required
     @functools.wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs):
-        site = user_site(user=request.user)
-        if site is None:
+        membership = user_membership(user=request.user)
+        if membership is None:
             raise PermissionDenied("Your account is not a member of any site.")
-        request.site = site
+        request.site = membership.site
+        request.role = membership.role
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+def role_required(*roles: Role) -> Callable[[Callable], Callable]:
+    """A site member whose role is one of `roles` (403 otherwise); implies site_member_required."""
+    allowed = {str(role) for role in roles}
+
+    def decorator(view: Callable) -> Callable:
+        @functools.wraps(view)
+        def checked(request: HttpRequest, *args, **kwargs):
+            if request.role not in allowed:
+                names = ", ".join(Role(role).label.lower() for role in sorted(allowed))
+                raise PermissionDenied(f"This page is for: {names}.")
+            return view(request, *args, **kwargs)
+
+        return site_member_required(checked)
+
+    return decorator
