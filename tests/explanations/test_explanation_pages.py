@@ -54,7 +54,10 @@ def test_the_study_page_shows_overlay_note_shares_flag_and_report(
     explanation = explain_inline(succeeded_analysis, top_finding(succeeded_analysis))
     page = client.get(f"/studies/{study.pk}/").content.decode()
     overlay_url = f"/explanations/{explanation.pk}/overlay.png"
-    assert overlay_url in page and f"/explanations/{explanation.pk}/heatmap.png" in page
+    assert overlay_url in page and f'data-show-heatmap="{explanation.pk}"' in page
+    manifest = client.get(f"/studies/{study.pk}/viewer.json").json()
+    heatmaps = [overlay["heatmap"] for overlay in manifest["overlays"]]
+    assert heatmaps == [f"/explanations/{explanation.pk}/heatmap.png"]
     assert "faithfulness check" in page
     assert f"image {explanation.image_share * 100:.0f}%" in page
     first_word = explanation.words[0]

@@ -51,6 +51,21 @@ def _predictor(checkpoint_dir: str):
     return predictor
 
 
+def key_image(dicom_paths: list[Path]) -> Path | None:
+    """The instance the model reads of a study, by ml's selection policy (None without one).
+
+    Heat maps are drawn over this instance's middle frame, so the viewer opens it with them.
+    """
+    from ml.preprocessing.dicom import ImageDecodeError, select_study_instance
+
+    if not dicom_paths:
+        return None
+    try:
+        return select_study_instance(dicom_paths)
+    except (ImageDecodeError, ValueError):
+        return None
+
+
 def study_predict(*, checkpoint_dir: str, dicom_paths: list[Path], note: str | None) -> StudyScores:
     """Run the model on one study's de-identified files and note."""
     from ml.inference import StudyInput

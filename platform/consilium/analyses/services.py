@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from consilium.accounts.models import AutoAnalysis, Site
-from consilium.analyses.inference import InferenceInputError, study_predict
+from consilium.analyses.inference import InferenceInputError, key_image, study_predict
 from consilium.analyses.models import Analysis, AnalysisStatus, Prediction
 from consilium.audit.models import Action
 from consilium.audit.services import Actor, audit_record
@@ -81,17 +81,26 @@ class StudyInputs:
 
     dicom_paths: list[Path]
     note: str | None
-    summary: dict[str, int]
+    summary: dict[str, object]
 
 
 def study_inputs(study: Study) -> StudyInputs:
+    """The study's inputs; the summary also names the key image (the one the model reads)."""
     instances = [i for i in study_instances(study=study) if i.rows and i.columns]
     notes = [note.text for note in study.notes.order_by("created_at")]
     paths = [_local_path(instance.file.name) for instance in instances]
+    summary: dict[str, object] = {"instances": len(paths), "notes": len(notes)}
+    chosen = key_image(paths)
+    for instance, path in zip(instances, paths, strict=True):
+        if path == chosen:
+            summary["key_image"] = {
+                "instance": instance.pk,
+                "frame": instance.number_of_frames // 2,  # the middle frame, as ml reads it
+            }
     return StudyInputs(
         dicom_paths=paths,
         note="\n\n".join(notes) if notes else None,
-        summary={"instances": len(paths), "notes": len(notes)},
+        summary=summary,
     )
 
 

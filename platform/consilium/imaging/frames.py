@@ -1,0 +1,158 @@
+"""One decoded frame for the browser viewer: real values, so window/level runs in the browser.
+
+The server decodes (every transfer syntax pydicom, pylibjpeg and GDCM read: JPEG 2000, JPEG-LS,
+RLE, big-endian...) and applies the modality LUT; the viewer applies the VOI window on a canvas,
+so dragging window/level needs no round trip. The wire format is self-describing:
+
+    uint32 little-endian N · N bytes of JSON metadata (space-padded to 4-byte alignment) · pixels
+
+Pixels are float32 little-endian (grey, modality values such as Hounsfield units) or uint8 RGB
+(colour), row by row.
+"""
+
+from __future__ import annotations
+
+import json
+import struct
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+import pydicom
+from pydicom.multival import MultiValue
+from pydicom.pixels import apply_color_lut, apply_modality_lut, pixel_array
+
+from consilium.imaging.rendering import RenderError
+
+# Common presets by modality (centre, width); the file's own windows come first.
+MODALITY_PRESETS: dict[str, list[tuple[str, float, float]]] = {
+    "CT": [
+        ("Lung", -600.0, 1500.0),
+        ("Mediastinum", 50.0, 350.0),
+        ("Bone", 400.0, 1800.0),
+        ("Brain", 40.0, 80.0),
+    ],
+}
+
+
+@dataclass(frozen=True)
+class WindowPreset:
+    name: str
+    centre: float
+    width: float
+
+
+@dataclass(frozen=True)
+class FramePixels:
+    rows: int
+    columns: int
+    kind: str  # "grey" (float32 values) or "rgb" (uint8 triplets)
+    invert: bool  # MONOCHROME1: low values are bright
+    minimum: float
+    maximum: float
+    windows: list[WindowPreset] = field(default_factory=list)  # the first is the default
+    pixels: bytes = b""
+
+    def encode(self) -> bytes:
+        meta = asdict(self)
+        del meta["pixels"]
+        header = json.dumps(meta, separators=(",", ":")).encode()
+        header += b" " * (-len(header) % 4)  # float32 pixels start 4-byte aligned
+        return struct.pack("<I", len(header)) + header + self.pixels
+
+
+def _first(value: object) -> float | None:
+    if isinstance(value, MultiValue | list | tuple):
+        value = value[0] if len(value) else None
+    try:
+        return float(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _file_windows(dataset: pydicom.Dataset) -> list[WindowPreset]:
+    centres = dataset.get("WindowCenter")
+    widths = dataset.get("WindowWidth")
+    if centres is None or widths is None:
+        return []
+    centres = list(centres) if isinstance(centres, MultiValue) else [centres]
+    widths = list(widths) if isinstance(widths, MultiValue) else [widths]
+    names = dataset.get("WindowCenterWidthExplanation") or []
+    names = list(names) if isinstance(names, MultiValue) else [names]
+    presets = []
+    for index, (centre, width) in enumerate(zip(centres, widths, strict=False)):
+        centre_value, width_value = _first(centre), _first(width)
+        if centre_value is None or width_value is None or width_value <= 0:
+            continue
+        name = str(names[index]) if index < len(names) and names[index] else f"File {index + 1}"
+        presets.append(WindowPreset(name, centre_value, width_value))
+    return presets
+
+
+def _grey_windows(values: np.ndarray, dataset: pydicom.Dataset) -> list[WindowPreset]:
+    low, high = (float(v) for v in np.percentile(values, [0.5, 99.5]))
+    minimum, maximum = float(values.min()), float(values.max())
+    presets = _file_windows(dataset)
+    presets.append(WindowPreset("Auto", (low + high) / 2, max(high - low, 1.0)))
+    presets.append(WindowPreset("Full range", (minimum + maximum) / 2, max(maximum - minimum, 1.0)))
+    modality = str(dataset.get("Modality", ""))
+    presets += [WindowPreset(*preset) for preset in MODALITY_PRESETS.get(modality, [])]
+    return presets
+
+
+def _rgb8(rgb: np.ndarray) -> np.ndarray:
+    peak = 255.0 if rgb.max() <= 255 else 65535.0
+    return np.clip(rgb.astype(np.float64) / peak * 255.0, 0, 255).astype(np.uint8)
+
+
+def frame_pixels(source, *, frame: int) -> FramePixels:
+    """Frame `frame` (0-based) of one instance; RenderError with a reason for what cannot be shown."""
+    try:
+        dataset = pydicom.dcmread(source)
+    except Exception as error:
+        raise RenderError("The stored instance could not be read.") from error
+    if not any(tag in dataset for tag in ("PixelData", "FloatPixelData", "DoubleFloatPixelData")):
+        raise RenderError("This instance has no pixel data.")
+    frames = int(dataset.get("NumberOfFrames", 1) or 1)
+    if not 0 <= frame < frames:
+        raise RenderError(f"Frame {frame + 1} does not exist (the instance has {frames}).")
+    try:
+        pixels = pixel_array(dataset, index=frame) if frames > 1 else dataset.pixel_array
+    except Exception as error:  # decoders raise anything from RuntimeError to struct.error
+        raise RenderError("The pixel data could not be decoded.") from error
+    photometric = str(dataset.get("PhotometricInterpretation", "MONOCHROME2"))
+    samples = int(dataset.get("SamplesPerPixel", 1) or 1)
+    rows, columns = int(pixels.shape[0]), int(pixels.shape[1])
+    if samples > 1 and pixels.ndim == 3:
+        rgb = _rgb8(pixels[..., :3])
+    elif photometric == "PALETTE COLOR":
+        try:
+            rgb = _rgb8(apply_color_lut(pixels, dataset))
+        except Exception as error:
+            raise RenderError("The palette colour lookup table could not be applied.") from error
+    else:
+        rgb = None
+    if rgb is not None:
+        return FramePixels(
+            rows=rows,
+            columns=columns,
+            kind="rgb",
+            invert=False,
+            minimum=0.0,
+            maximum=255.0,
+            windows=[WindowPreset("Full range", 127.5, 256.0)],
+            pixels=np.ascontiguousarray(rgb).tobytes(),
+        )
+    try:
+        values = apply_modality_lut(pixels, dataset).astype("<f4")
+    except Exception as error:
+        raise RenderError("The modality lookup table could not be applied.") from error
+    return FramePixels(
+        rows=rows,
+        columns=columns,
+        kind="grey",
+        invert=photometric == "MONOCHROME1",
+        minimum=float(values.min()),
+        maximum=float(values.max()),
+        windows=_grey_windows(values, dataset),
+        pixels=np.ascontiguousarray(values).tobytes(),
+    )
