@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "consilium.registry",
     "consilium.analyses",
     "consilium.explanations",
+    "consilium.feedback",
     "consilium.dicomweb",
     "consilium.fhir",
     "consilium.dashboard",

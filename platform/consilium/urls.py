@@ -8,6 +8,7 @@ from consilium.core.views import health
 
 urlpatterns = [
     path("", include("consilium.dashboard.urls")),
+    path("", include("consilium.feedback.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),

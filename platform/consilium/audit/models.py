@@ -19,6 +19,8 @@ class Action(models.TextChoices):
     EXPLANATION_REQUESTED = "explanation.requested"
     IDENTIFIER_REVEALED = "identifier.revealed"
     API_CALL = "api.call"  # one per request to /api/v1, /dicomweb, /fhir: method, route, status
+    FEEDBACK_GIVEN = "feedback.given"  # a clinician's verdicts on an analysis: finding codes only
+    LABELS_EXPORTED = "labels.exported"  # a labelled set written for retraining: study ids
 
 
 class ActorKind(models.TextChoices):
