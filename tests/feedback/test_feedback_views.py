@@ -63,6 +63,20 @@ def test_a_clinician_gives_feedback_from_the_form(client, analysed, clinician) -
     assert page.status_code == 200
 
 
+def test_the_study_page_carries_the_form_and_then_the_label(client, analysed, clinician) -> None:
+    client.force_login(clinician)
+    study_page = f"/studies/{analysed.ct.study_id}/"
+    before = client.get(study_page).content.decode()
+    assert 'data-testid="feedback-form"' in before
+    assert f'action="{feedback_url(analysed.ct)}"' in before
+    response = post_feedback(client, analysed.ct, **{"verdict-nodule": "disagree"})
+    after = client.get(response["Location"]).content.decode()
+    assert "Thank you: feedback saved (1 finding label)." in after
+    row = after[after.index('data-finding="nodule"') :]
+    row = row[: row.index("</tr>")]
+    assert "present" in row and "dr-north" in row
+
+
 @pytest.mark.parametrize(
     ("fields", "message"),
     [
