@@ -1,0 +1,128 @@
+"""A member of site B cannot open, list or fetch anything of site A by guessing URLs.
+
+Every route of the dashboard and feedback apps is listed here; a new route without a case fails
+`test_every_route_has_an_isolation_case`, so isolation is decided when the route is added.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import get_resolver, reverse
+
+from consilium.accounts.models import Role
+from consilium.accounts.services import site_get_or_create, user_create
+from consilium.analyses.services import analysis_execute, analysis_request
+from consilium.audit.models import AuditEvent
+from consilium.feedback.models import FindingLabel
+from consilium.imaging.models import Instance
+from consilium.imaging.selectors import study_get_by_uid
+from tests.explanations.explanation_support import explain_inline, top_finding
+
+pytestmark = pytest.mark.django_db
+
+# Route name -> (method, how to build its arguments from site A's objects).
+SITE_SCOPED = {
+    "dashboard:study": ("get", lambda a: [a["study"]]),
+    "dashboard:study-analyse": ("post", lambda a: [a["study"]]),
+    "dashboard:study-explain": ("post", lambda a: [a["study"]]),
+    "dashboard:study-report": ("get", lambda a: [a["study"]]),
+    "dashboard:study-report-pdf": ("get", lambda a: [a["study"]]),
+    "dashboard:explanation-artifact": ("get", lambda a: [a["explanation"], "heatmap.png"]),
+    "dashboard:instance-png": ("get", lambda a: [a["instance"]]),
+    "dashboard:study-viewer": ("get", lambda a: [a["study"]]),
+    "dashboard:study-progress": ("get", lambda a: [a["study"]]),
+    "dashboard:frame-pixels": ("get", lambda a: [a["instance"], 1]),
+    "feedback:submit": ("post", lambda a: [a["study"]]),
+}
+# Lists: they answer 200 but show only the member's own site.
+SITE_LISTS = {"dashboard:worklist", "feedback:labels"}
+# Not site data: the registry's model cards are shared by every site.
+SHARED = {"dashboard:model-card"}
+
+
+def route_names(namespace: str) -> set[str]:
+    resolver = get_resolver()
+    _, sub_resolver = resolver.namespace_dict[namespace]
+    return {f"{namespace}:{pattern.name}" for pattern in sub_resolver.url_patterns if pattern.name}
+
+
+def test_every_route_has_an_isolation_case() -> None:
+    routes = route_names("dashboard") | route_names("feedback")
+    assert routes == set(SITE_SCOPED) | SITE_LISTS | SHARED
+
+
+@pytest.fixture
+def site_a(uploaded_study, active_model) -> dict:
+    """Site A ("north"): an analysed, explained study with feedback from its engineer."""
+    site, _, sent_uid = uploaded_study
+    study = study_get_by_uid(site=site, uid=sent_uid)
+    analysis, _ = analysis_request(site=site, actor=None, study=study)
+    analysis_execute(analysis_id=str(analysis.pk), worker="inline")
+    analysis.refresh_from_db()
+    explanation = explain_inline(analysis, top_finding(analysis))
+    engineer = user_create(site=site, username="a-eng", password="long-pass-1", role="ml_engineer")
+    from consilium.feedback.services import feedback_submit
+
+    feedback_submit(
+        analysis=analysis,
+        author=engineer,
+        verdicts={finding: "agree" for finding in analysis.model_version.findings},
+        missed=[],
+        comment="",
+    )
+    return {
+        "site": site,
+        "study": study.pk,
+        "uid": study.study_instance_uid,
+        "pseudonym": study.patient.pseudonym,
+        "analysis": str(analysis.pk),
+        "explanation": explanation.pk,
+        "instance": Instance.objects.get(series__study=study).pk,
+    }
+
+
+def site_b_member(client, role: Role):
+    member = user_create(
+        site=site_get_or_create(slug="south"),
+        username=f"b-{role}",
+        password="long-pass-2",
+        role=role,
+    )
+    client.force_login(member)
+    return member
+
+
+def test_site_b_gets_404_for_every_object_of_site_a(client, site_a) -> None:
+    """One set-up (an analysed, explained study) for every route: each case is one request."""
+    site_b_member(client, Role.CLINICIAN)
+    labels_before = FindingLabel.objects.count()
+    answers = {}
+    for route, (method, arguments) in sorted(SITE_SCOPED.items()):
+        url = reverse(route, args=arguments(site_a))
+        data = {"analysis": site_a["analysis"], "finding": "effusion"} if method == "post" else None
+        response = getattr(client, method)(url, data)
+        answers[route] = response.status_code
+        assert site_a["uid"].encode() not in response.content, route
+    assert answers == dict.fromkeys(SITE_SCOPED, 404)
+    assert FindingLabel.objects.count() == labels_before  # nothing written across sites
+
+
+def test_site_b_lists_show_nothing_of_site_a(client, site_a) -> None:
+    site_b_member(client, Role.SITE_ADMIN)  # may see both the worklist and the labelled set
+    for route in sorted(SITE_LISTS):
+        response = client.get(reverse(route))
+        assert response.status_code == 200, route
+        text = response.content.decode()
+        assert site_a["uid"] not in text and site_a["pseudonym"] not in text, route
+    # Filters and search do not reach across sites either.
+    searched = client.get("/", {"q": site_a["pseudonym"]}).content.decode()
+    assert 'data-testid="worklist-row"' not in searched and site_a["uid"] not in searched
+
+
+def test_site_a_still_sees_its_own_objects(client, site_a) -> None:
+    """The same URLs work for site A's own members, so the 404s above are about the site."""
+    client.force_login(user_create(site=site_a["site"], username="a-clin", password="long-pass-3"))
+    for route, (method, arguments) in SITE_SCOPED.items():
+        if method == "get":
+            assert client.get(reverse(route, args=arguments(site_a))).status_code == 200, route
+    assert AuditEvent.objects.filter(action="study.viewed", object_id=str(site_a["study"])).exists()
