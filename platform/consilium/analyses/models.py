@@ -44,6 +44,10 @@ class Analysis(models.Model):
                 fields=["study", "model_version"], name="one_analysis_per_study_and_model"
             )
         ]
+        indexes = [
+            # a study's latest analysis (the worklist asks for it once per study)
+            models.Index(fields=["study", "-created_at", "-id"], name="analysis_study_latest"),
+        ]
 
     def __str__(self) -> str:
         return f"analysis {self.pk} ({self.status})"

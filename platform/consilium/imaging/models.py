@@ -47,6 +47,10 @@ class Study(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["site", "study_instance_uid"], name="unique_study_uid")
         ]
+        indexes = [
+            # a site's studies newest first: the worklist's default tie-break and its newest sort
+            models.Index(fields=["site", "-created_at", "-id"], name="study_site_newest"),
+        ]
 
     def __str__(self) -> str:
         return self.study_instance_uid
