@@ -1,11 +1,11 @@
-"""Queries behind the dashboard's pages; a fixed number of SQL queries per page."""
+"""Queries behind the study pages; a fixed number of SQL queries per page (the worklist's are in
+consilium.dashboard.worklist)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.core.paginator import Page, Paginator
-from django.db.models import Count, OuterRef, Prefetch, Subquery
+from django.db.models import Prefetch
 
 from consilium.accounts.models import Site
 from consilium.analyses.models import Analysis
@@ -14,23 +14,6 @@ from consilium.explanations.rendering import NoteSegment, note_segments
 from consilium.explanations.selectors import explanations_status
 from consilium.imaging.models import Study
 from consilium.imaging.selectors import study_instances
-
-PAGE_SIZE = 50
-
-
-def worklist_page(*, site: Site, page: int | str | None) -> Page:
-    latest = Analysis.objects.filter(study=OuterRef("pk")).order_by("-created_at")
-    studies = (
-        Study.objects.filter(site=site)
-        .select_related("patient")
-        .annotate(
-            instance_count=Count("series__instances", distinct=True),
-            note_count=Count("notes", distinct=True),
-            analysis_status=Subquery(latest.values("status")[:1]),
-        )
-        .order_by("-created_at", "-id")
-    )
-    return Paginator(studies, PAGE_SIZE).get_page(page)
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_POST
 
 from consilium.analyses.selectors import analysis_get
@@ -13,7 +14,13 @@ from consilium.analyses.services import AnalysisRequestError, analysis_request
 from consilium.audit.models import Action
 from consilium.audit.services import audit_record
 from consilium.dashboard.access import site_member_required
-from consilium.dashboard.selectors import study_view, worklist_page
+from consilium.dashboard.selectors import study_view
+from consilium.dashboard.worklist import (
+    WorklistFilters,
+    worklist_findings,
+    worklist_options,
+    worklist_page,
+)
 from consilium.explanations.models import ARTIFACT_KINDS, ReportFormat
 from consilium.explanations.report import report_generate
 from consilium.explanations.selectors import analysis_latest_succeeded, explanation_get
@@ -25,8 +32,18 @@ from consilium.imaging.rendering import RenderError, dicom_render_png
 @require_GET
 @site_member_required
 def worklist(request: HttpRequest) -> HttpResponse:
-    page = worklist_page(site=request.site, page=request.GET.get("page"))
-    return render(request, "dashboard/worklist.html", {"page": page, "site": request.site})
+    """The site's studies, most urgent first; htmx polls it for the rows alone while any is pending."""
+    findings = worklist_findings()
+    filters = WorklistFilters.from_query(request.GET, findings=findings)
+    worklist = worklist_page(site=request.site, filters=filters, page=request.GET.get("page"))
+    context = {"worklist": worklist, "filters": filters, "site": request.site}
+    if request.htmx and not request.htmx.boosted:
+        response = render(request, "dashboard/_worklist_rows.html", context)
+    else:
+        context["options"] = worklist_options(site=request.site, findings=findings)
+        response = render(request, "dashboard/worklist.html", context)
+    patch_vary_headers(response, ["HX-Request"])  # one URL, two bodies: caches must tell them apart
+    return response
 
 
 @require_GET
