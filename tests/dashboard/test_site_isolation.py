@@ -126,3 +126,10 @@ def test_site_a_still_sees_its_own_objects(client, site_a) -> None:
         if method == "get":
             assert client.get(reverse(route, args=arguments(site_a))).status_code == 200, route
     assert AuditEvent.objects.filter(action="study.viewed", object_id=str(site_a["study"])).exists()
+
+
+def test_a_poll_after_the_session_expired_sends_the_page_to_the_login(client) -> None:
+    polled = client.get("/", HTTP_HX_REQUEST="true")
+    assert polled.status_code == 204
+    assert polled["HX-Redirect"].startswith("/accounts/login/?next=/")
+    assert client.get("/").status_code == 302  # a plain request is redirected as usual

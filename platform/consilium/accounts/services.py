@@ -119,4 +119,3 @@ def user_membership(*, user: AbstractBaseUser) -> Membership | None:
     if not user.is_authenticated:
         return None
     return Membership.objects.select_related("site").filter(user=user).first()
-

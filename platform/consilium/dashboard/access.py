@@ -5,9 +5,9 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 
 from consilium.accounts.models import Role
 from consilium.accounts.services import user_membership
@@ -19,9 +19,15 @@ def site_member_required(view: Callable) -> Callable:
     Everything a page shows is filtered by request.site, so another site's objects answer 404.
     """
 
-    @login_required
     @functools.wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs):
+        if not request.user.is_authenticated and getattr(request, "htmx", False):
+            # A poll after the session expired: send the whole page to the login, not the table.
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = redirect_to_login(request.get_full_path()).url
+            return response
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
         membership = user_membership(user=request.user)
         if membership is None:
             raise PermissionDenied("Your account is not a member of any site.")

@@ -8,12 +8,11 @@ from dataclasses import dataclass
 from django.db.models import Prefetch
 
 from consilium.accounts.models import Site
-from consilium.analyses.models import Analysis
+from consilium.analyses.models import Analysis, AnalysisStatus
 from consilium.explanations.models import Explanation
 from consilium.explanations.rendering import NoteSegment, note_segments
 from consilium.explanations.selectors import explanations_status
 from consilium.imaging.models import Study
-from consilium.imaging.selectors import study_instances
 
 
 @dataclass(frozen=True)
@@ -47,13 +46,20 @@ class AnalysisView:
 @dataclass(frozen=True)
 class StudyView:
     study: Study
-    instances: list
     notes: list
     analyses: list[AnalysisView]
 
     @property
     def pending(self) -> bool:
         return any(view.pending for view in self.analyses)
+
+    @property
+    def feedback_analysis(self) -> Analysis | None:
+        """The latest finished analysis: the one a clinician's reading answers."""
+        return next(
+            (v.analysis for v in self.analyses if v.analysis.status == AnalysisStatus.SUCCEEDED),
+            None,
+        )
 
 
 def _analysis_view(analysis: Analysis) -> AnalysisView:
@@ -86,7 +92,6 @@ def study_view(*, site: Site, pk: int) -> StudyView | None:
     )
     return StudyView(
         study=study,
-        instances=list(study_instances(study=study)),
         notes=list(study.notes.order_by("created_at")),
         analyses=[_analysis_view(analysis) for analysis in analyses],
     )

@@ -17,4 +17,8 @@ urlpatterns = [
         name="explanation-artifact",
     ),
     path("instances/<int:pk>.png", views.instance_png, name="instance-png"),
+    path("studies/<int:pk>/viewer.json", views.study_viewer_manifest, name="study-viewer"),
+    path("studies/<int:pk>/progress", views.study_progress, name="study-progress"),
+    path("instances/<int:pk>/frames/<int:frame>", views.frame_pixels_view, name="frame-pixels"),
+    path("models/<int:pk>/", views.model_card, name="model-card"),
 ]

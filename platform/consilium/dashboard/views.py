@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 from django.contrib import messages
 from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
+from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_GET, require_POST
 
 from consilium.analyses.selectors import analysis_get
@@ -15,6 +18,7 @@ from consilium.audit.models import Action
 from consilium.audit.services import audit_record
 from consilium.dashboard.access import site_member_required
 from consilium.dashboard.selectors import study_view
+from consilium.dashboard.viewer import viewer_manifest
 from consilium.dashboard.worklist import (
     WorklistFilters,
     worklist_findings,
@@ -25,8 +29,10 @@ from consilium.explanations.models import ARTIFACT_KINDS, ReportFormat
 from consilium.explanations.report import report_generate
 from consilium.explanations.selectors import analysis_latest_succeeded, explanation_get
 from consilium.explanations.services import ExplanationRequestError, explanations_request
+from consilium.imaging.frames import frame_pixels
 from consilium.imaging.models import Instance, Study
 from consilium.imaging.rendering import RenderError, dicom_render_png
+from consilium.registry.models import ModelVersion
 
 
 @require_GET
@@ -149,3 +155,63 @@ def explanation_artifact(request: HttpRequest, pk: int, artifact: str) -> HttpRe
     )
     response["Cache-Control"] = "private, max-age=3600"
     return response
+
+
+@require_GET
+@site_member_required
+def study_viewer_manifest(request: HttpRequest, pk: int) -> JsonResponse:
+    """The viewer's series, images and heat maps, as JSON."""
+    study = Study.objects.filter(site=request.site, pk=pk).first()
+    if study is None:
+        raise Http404("No such study at your site.")
+    response = JsonResponse(viewer_manifest(study=study).as_json())
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_GET
+@gzip_page
+@site_member_required
+def frame_pixels_view(request: HttpRequest, pk: int, frame: int) -> HttpResponse:
+    """One decoded frame (1-based, as WADO-RS counts) for the viewer; see imaging.frames."""
+    instance = Instance.objects.filter(series__study__site=request.site, pk=pk).first()
+    if instance is None:
+        raise Http404("No such image at your site.")
+    try:
+        with instance.file.open("rb") as handle:
+            pixels = frame_pixels(handle, frame=frame - 1)
+    except RenderError as error:
+        return HttpResponse(str(error), status=422, content_type="text/plain")
+    response = HttpResponse(pixels.encode(), content_type="application/octet-stream")
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@require_GET
+@site_member_required
+def study_progress(request: HttpRequest, pk: int) -> HttpResponse:
+    """Polled by the study page while work is pending; asks htmx to reload the page once it is done."""
+    view = study_view(site=request.site, pk=pk)
+    if view is None:
+        raise Http404("No such study at your site.")
+    if view.pending:
+        return render(request, "dashboard/_study_progress.html", {"view": view})
+    response = HttpResponse("Done.")
+    response["HX-Refresh"] = "true"
+    return response
+
+
+@require_GET
+@site_member_required
+def model_card(request: HttpRequest, pk: int) -> HttpResponse:
+    """A registered model's card: what it predicts, how it was trained and measured, its limits."""
+    model = ModelVersion.objects.filter(pk=pk).first()
+    if model is None:
+        raise Http404("No such model.")
+    context = {
+        "model": model,
+        "site": request.site,
+        "card_training": json.dumps(model.card.get("training", {}), indent=2, sort_keys=True),
+        "card_metrics": json.dumps(model.card.get("metrics", {}), indent=2, sort_keys=True),
+    }
+    return render(request, "dashboard/model_card.html", context)
