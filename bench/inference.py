@@ -1,4 +1,5 @@
-"""CPU cost of `ml.inference.Predictor.predict`: batched (batch 32) against one study at a time.
+"""Throughput and peak memory of `ml.inference.Predictor.predict` by batch size, and batched
+(batch 32) against one study at a time.
 
 Studies: ``--studies`` synthetic ones (synthetic, not clinical data) written by `ml.synthetic`
 into a temporary directory — a CXR-like DICOM file and a note each. The model: ``--checkpoint``
@@ -8,9 +9,13 @@ at ``--image-size`` (the same network and cost as a trained one).
 Both ways include everything `predict` does: DICOM decoding and the MONAI transform, note
 tokenisation, the text encoder, the image encoder and the fusion. After one warm-up pass, each
 way runs ``--repeat`` times and the median is reported, as CPU seconds of this process
-(``time.process_time``, all threads) and wall seconds, per study.
+(``time.process_time``, all threads) and wall seconds, per study. ``--batch-sizes`` (default
+1..64, swept upwards) adds studies per second and peak memory per batch size: on CUDA the peak
+of allocated GPU memory, on the CPU the peak resident memory of the process (sampled every 2 ms),
+each with its rise over the level before the run.
 
     .venv/bin/python bench/inference.py [--studies 64] [--repeat 3] [--checkpoint DIR]
+        [--device auto|cpu|cuda] [--batch-sizes 1,2,4,8,16,32,64]
 
 Prints one JSON object on stdout.
 """
@@ -19,9 +24,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import resource
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -36,6 +44,76 @@ from workload import model_and_studies  # noqa: E402  (bench/ is sys.path[0] whe
 
 from ml.checkpoint import read_model_card  # noqa: E402
 from ml.inference import Predictor  # noqa: E402
+
+
+class PeakMemory:
+    """Peak memory while a block runs: CUDA allocations, or resident memory sampled every 2 ms."""
+
+    def __init__(self, device: torch.device) -> None:
+        self.device = device
+        self.peak_bytes = 0  # absolute
+        self.rise_bytes = 0  # over the level when the block started
+
+    @staticmethod
+    def _resident() -> int:
+        try:
+            with open("/proc/self/statm") as statm:
+                return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+        except OSError:  # not Linux: the process' high-water mark (not reset between runs)
+            return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+    def __enter__(self) -> PeakMemory:
+        if self.device.type == "cuda":
+            torch.cuda.synchronize(self.device)
+            torch.cuda.reset_peak_memory_stats(self.device)
+            self._base = torch.cuda.memory_allocated(self.device)
+            return self
+        self._base = self._resident()
+        self._peak = self._base
+        self._stop = threading.Event()
+
+        def sample() -> None:
+            while not self._stop.wait(0.002):
+                self._peak = max(self._peak, self._resident())
+
+        self._thread = threading.Thread(target=sample, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.device.type == "cuda":
+            torch.cuda.synchronize(self.device)
+            self.peak_bytes = torch.cuda.max_memory_allocated(self.device)
+        else:
+            self._stop.set()
+            self._thread.join()
+            self.peak_bytes = max(self._peak, self._resident())
+        self.rise_bytes = self.peak_bytes - self._base
+
+
+def _sweep(
+    predictor: Predictor, studies: list, batch_sizes: list[int], repeat: int
+) -> list[dict[str, float]]:
+    """Studies per second and peak memory at each batch size (after a warm-up at that size)."""
+    rows = []
+    for batch_size in batch_sizes:
+        predictor.predict(studies[:batch_size], batch_size=batch_size)
+        with PeakMemory(predictor.device) as memory:
+            timing = _measure(
+                lambda size=batch_size: predictor.predict(studies, batch_size=size), repeat
+            )
+        rows.append(
+            {
+                "batch_size": batch_size,
+                "studies_per_s": len(studies) / timing["wall_s"],
+                "wall_s_per_study": timing["wall_s"] / len(studies),
+                "cpu_s_per_study": timing["cpu_s"] / len(studies),
+                "peak_memory_mib": memory.peak_bytes / 2**20,
+                "memory_rise_mib": memory.rise_bytes / 2**20,
+            }
+        )
+        print(f"batch {batch_size}: {rows[-1]['studies_per_s']:.1f} studies/s", file=sys.stderr)
+    return rows
 
 
 def _measure(run: Callable[[], object], repeat: int) -> dict[str, float]:
@@ -55,6 +133,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--checkpoint", type=Path, help="default: an untrained checkpoint")
     parser.add_argument("--image-size", type=int, default=224, help="for the untrained one")
+    parser.add_argument("--device", default="cpu", help="cpu, cuda or auto")
+    parser.add_argument(
+        "--batch-sizes",
+        default="1,2,4,8,16,32,64",
+        help="comma-separated batch sizes to sweep; empty: no sweep",
+    )
     parser.add_argument("--out", type=Path, help="also write the JSON here")
     args = parser.parse_args(argv)
 
@@ -67,14 +151,21 @@ def main(argv: list[str] | None = None) -> None:
             studies=args.studies,
             seed=123,
         )
-        predictor = Predictor.load(checkpoint)
+        predictor = Predictor.load(checkpoint, device=args.device)
         predictor.predict(studies[: args.batch_size], batch_size=args.batch_size)  # warm-up
+        predictor.predict(studies[:1], batch_size=1)
 
         batched = _measure(
             lambda: predictor.predict(studies, batch_size=args.batch_size), args.repeat
         )
         one_by_one = _measure(
             lambda: [predictor.predict([study], batch_size=1) for study in studies], args.repeat
+        )
+        sweep = _sweep(
+            predictor,
+            studies,
+            [int(size) for size in args.batch_sizes.split(",") if size.strip()],
+            args.repeat,
         )
         card = read_model_card(checkpoint)
 
@@ -97,8 +188,12 @@ def main(argv: list[str] | None = None) -> None:
         "speedup_cpu": per_study["one_by_one"]["cpu_s"] / per_study["batched"]["cpu_s"],
         "speedup_wall": per_study["one_by_one"]["wall_s"] / per_study["batched"]["wall_s"],
         "torch": torch.__version__,
+        "by_batch_size": sweep,
         "torch_threads": torch.get_num_threads(),
-        "device": "cpu",
+        "device": str(predictor.device),
+        "gpu": torch.cuda.get_device_name(predictor.device)
+        if predictor.device.type == "cuda"
+        else None,
         **machine_fields(),
     }
     text = json.dumps(result, indent=2)

@@ -68,6 +68,9 @@ class Predictor:
     def __init__(self, loaded: LoadedCheckpoint, device: torch.device) -> None:
         self.card = loaded.card
         self.model = loaded.model
+        # Convolutions run 1.4-1.8x faster on channels-last tensors on CPUs (oneDNN) and GPUs
+        # (cuDNN); the weights are the same numbers, only stored in another order.
+        self.model.image_encoder.to(memory_format=torch.channels_last)
         self.tokenizer = loaded.tokenizer
         self.preprocessing = loaded.preprocessing
         self.transform = build_image_transform(loaded.preprocessing)
@@ -108,7 +111,7 @@ class Predictor:
         )
         windows = self.tokenizer([s.note for s in studies])
         return PreparedBatch(
-            images=images.to(self.device),
+            images=images.to(self.device, memory_format=torch.channels_last),
             image_present=image_present.to(self.device),
             windows=windows.to(self.device),
         )

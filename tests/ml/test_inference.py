@@ -108,3 +108,28 @@ def test_long_note_is_windowed_not_truncated(predictor: Predictor) -> None:
         for a, b in zip(full.findings, first.findings, strict=True)
     ]
     assert max(differences) > 1e-4
+
+
+def test_channels_last_images_give_the_same_probabilities(
+    predictor: Predictor, tiny_set: Path
+) -> None:
+    """The predictor stores images channels-last for speed; the numbers must not change."""
+    import torch
+
+    studies = _studies(tiny_set, 4)
+    prepared = predictor.prepare(studies)
+    assert prepared.images.is_contiguous(memory_format=torch.channels_last)
+    fast = predictor.predict(studies, batch_size=4)
+    encoder = predictor.model.image_encoder
+    try:
+        encoder.to(memory_format=torch.contiguous_format)
+        with torch.inference_mode():
+            output = predictor.model.forward_windows(
+                prepared.images.contiguous(), prepared.image_present, prepared.windows
+            )
+    finally:
+        encoder.to(memory_format=torch.channels_last)
+    plain = torch.sigmoid(output.logits).tolist()
+    for study, row in zip(fast, plain, strict=True):
+        for finding, probability in zip(study.findings, row, strict=True):
+            assert finding.probability == pytest.approx(probability, abs=1e-5)
