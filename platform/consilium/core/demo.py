@@ -7,7 +7,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from consilium.accounts.models import ApiClient, AutoAnalysis
+from consilium.accounts.models import ApiClient, AutoAnalysis, Role
 from consilium.accounts.services import (
     api_client_create,
     site_get_or_create,
@@ -20,6 +20,7 @@ from consilium.runtime import persistent_secret, var_dir
 
 DEMO_SITE = "demo"
 DEMO_CLINICIAN = "clinician"
+DEMO_ENGINEER = "engineer"  # sees the labelled set that clinicians' feedback builds
 DEMO_CLIENT = "demo-pacs"
 
 
@@ -29,6 +30,8 @@ class DemoCredentials:
     username: str
     password: str
     api_token: str
+    engineer_username: str
+    engineer_password: str
 
 
 def demo_seed() -> DemoCredentials:
@@ -39,6 +42,10 @@ def demo_seed() -> DemoCredentials:
         site.save(update_fields=["auto_analysis"])
     password = persistent_secret("demo_clinician_password", nbytes=9)
     user_create(site=site, username=DEMO_CLINICIAN, password=password)
+    engineer_password = persistent_secret("demo_engineer_password", nbytes=9)
+    user_create(
+        site=site, username=DEMO_ENGINEER, password=engineer_password, role=Role.ML_ENGINEER
+    )
     token_file = var_dir() / "secrets" / "demo_api_token"
     token = token_file.read_text().strip() if token_file.exists() else ""
     live = ApiClient.objects.filter(token_hash=token_hash(token), revoked_at__isnull=True).exists()
@@ -47,7 +54,12 @@ def demo_seed() -> DemoCredentials:
         token_file.write_text(token)
         token_file.chmod(0o600)
     return DemoCredentials(
-        site=DEMO_SITE, username=DEMO_CLINICIAN, password=password, api_token=token
+        site=DEMO_SITE,
+        username=DEMO_CLINICIAN,
+        password=password,
+        api_token=token,
+        engineer_username=DEMO_ENGINEER,
+        engineer_password=engineer_password,
     )
 
 

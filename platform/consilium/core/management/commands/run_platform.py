@@ -101,6 +101,8 @@ class Command(BaseCommand):
                     "\nConsilium is running — decision support, not a diagnosis.\n"
                     f"  URL:        {url}/\n"
                     f"  Login:      {credentials.username} / {credentials.password}   (site '{credentials.site}')\n"
+                    f"  ML engineer: {credentials.engineer_username} / "
+                    f"{credentials.engineer_password}   (the labelled set at {url}/labels/)\n"
                     f"  API token:  {credentials.api_token}\n"
                     f"  Model:      {model.name} {model.version} (demonstration model, synthetic data)\n"
                     "Press Ctrl-C to stop.\n"
