@@ -36,7 +36,7 @@ def test_the_study_page_says_explanations_are_pending_while_queued(
     assert response.status_code == 302
     page = client.get(f"/studies/{study.pk}/").content.decode()
     assert "Explanations pending" in page
-    assert '<meta http-equiv="refresh"' in page
+    assert f'hx-get="/studies/{study.pk}/progress"' in page  # polls, then reloads once done
     assert "Decision support, not a diagnosis" in page
     unknown = client.post(
         f"/studies/{study.pk}/explain",

@@ -201,3 +201,15 @@ def test_labelled_set_stays_within_the_site(analysed, clinician, outsider_site) 
     )
     assert labelled_set(site=analysed.site).rows == []
     assert [row.study for row in labelled_set(site=outsider_site).rows] == [other.study]
+
+
+def test_a_comment_is_de_identified_like_a_note(analysed, clinician) -> None:
+    feedback_submit(
+        analysis=analysed.ct,
+        author=clinician,
+        verdicts={},
+        comment="Discussed with Dr. John Smith on 03/04/2024; effusion is a skin fold.",
+    )
+    stored = Feedback.objects.get().comment
+    assert "John Smith" not in stored and "03/04/2024" not in stored
+    assert "effusion is a skin fold" in stored

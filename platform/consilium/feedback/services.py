@@ -12,6 +12,7 @@ from consilium.analyses.models import Analysis, AnalysisStatus
 from consilium.audit.models import Action
 from consilium.audit.services import audit_record
 from consilium.feedback.models import Feedback, FindingLabel, Verdict
+from consilium.imaging.deid import note_deidentify
 
 MAX_COMMENT_CHARS = 4000
 MAX_FINDING_CHARS = FindingLabel._meta.get_field("finding").max_length
@@ -124,7 +125,8 @@ def feedback_submit(
             analysis=analysis,
             model_version=model_version,
             author=author,
-            comment=comment,
+            # A comment is free text like a note: a name or date typed into it is not stored.
+            comment=note_deidentify(comment).text if comment else "",
         )
         rows = [
             FindingLabel(
