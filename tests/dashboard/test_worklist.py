@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 
 from consilium.accounts.services import site_get_or_create, user_create
 from consilium.analyses.models import Analysis, AnalysisStatus, Prediction
-from consilium.dashboard.worklist import DEFAULT_PAGE_SIZE, WorklistFilters
+from consilium.dashboard.worklist_filters import DEFAULT_PAGE_SIZE, WorklistFilters
 from consilium.imaging.models import ClinicalNote, Instance, Patient, Series, Study
 from consilium.registry.models import ModelVersion
 

@@ -19,12 +19,8 @@ from consilium.audit.services import audit_record
 from consilium.dashboard.access import site_member_required
 from consilium.dashboard.selectors import study_view
 from consilium.dashboard.viewer import viewer_manifest
-from consilium.dashboard.worklist import (
-    WorklistFilters,
-    worklist_findings,
-    worklist_options,
-    worklist_page,
-)
+from consilium.dashboard.worklist import worklist_findings, worklist_options, worklist_page
+from consilium.dashboard.worklist_filters import WorklistFilters
 from consilium.explanations.models import ARTIFACT_KINDS, ReportFormat
 from consilium.explanations.report import report_generate
 from consilium.explanations.selectors import analysis_latest_succeeded, explanation_get
