@@ -19,6 +19,7 @@ from consilium.accounts.services import user_create
 from consilium.analyses.models import Analysis, AnalysisStatus
 from consilium.feedback.models import FindingLabel
 from consilium.imaging.models import Study
+from consilium.imaging.selectors import study_get_by_uid
 from consilium.registry.services import model_version_register
 from tests.helpers import site_token, upload_study, wait_for
 
@@ -67,7 +68,7 @@ def canvas_brightness(page) -> float:
     )
 
 
-def analysed_study(base: str, checkpoint_dir: Path) -> tuple[Study, Analysis]:
+def analysed_study(base: str, checkpoint_dir: Path) -> tuple[Study, Analysis, str]:
     model_version_register(checkpoint_dir=checkpoint_dir, activate=True)
     site, token = site_token("browser")
     user_create(site=site, username="dr-browser", password=PASSWORD)
@@ -86,7 +87,7 @@ def analysed_study(base: str, checkpoint_dir: Path) -> tuple[Study, Analysis]:
 
     analysis = wait_for(finished, 180, "the analysis to finish", every=0.5)
     assert analysis.status == AnalysisStatus.SUCCEEDED, analysis.error
-    return analysis.study, analysis
+    return analysis.study, analysis, token
 
 
 def test_clinician_reads_a_study_with_heat_map_and_gives_feedback(
@@ -94,7 +95,7 @@ def test_clinician_reads_a_study_with_heat_map_and_gives_feedback(
 ) -> None:
     page = browser_page
     base = live_server.url
-    study, analysis = analysed_study(base, checkpoint_dir)
+    study, analysis, token = analysed_study(base, checkpoint_dir)
     shots = ARTIFACTS / "browser"
     shots.mkdir(parents=True, exist_ok=True)
 
@@ -158,6 +159,25 @@ def test_clinician_reads_a_study_with_heat_map_and_gives_feedback(
     labels = {label.finding: label.verdict for label in FindingLabel.objects.filter(study=study)}
     assert labels == {findings[0]: "agree", findings[1]: "disagree"}
     assert "dr-browser" in page.locator("[data-testid=feedback]").inner_text()
+
+    # A multi-frame MR: the wheel and the arrow keys step through its frames.
+    cine = study_get_by_uid(site=study.site, uid=upload_study(base, token, "emri_small.dcm"))
+    page.goto(f"{base}/studies/{cine.pk}/")
+    page.wait_for_selector("[data-testid=viewer][data-state=ready]")
+    position = page.locator("[data-position]")
+    assert "Image 6 of 10" in position.inner_text()  # opens on the middle frame
+    page.locator("[data-testid=viewer-canvas]").hover()
+    page.mouse.wheel(0, 120)
+    page.wait_for_function(
+        "document.querySelector('[data-position]').textContent.includes('Image 7 of 10')"
+    )
+    page.locator("[data-testid=viewer-canvas]").press("ArrowUp")
+    page.locator("[data-testid=viewer-canvas]").press("ArrowUp")
+    page.wait_for_function(
+        "document.querySelector('[data-position]').textContent.includes('frame 5/10')"
+    )
+    page.wait_for_selector("[data-testid=viewer][data-state=ready]")
+    assert canvas_brightness(page) > 5
 
     # Log out.
     page.click("header form button")
