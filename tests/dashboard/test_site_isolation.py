@@ -133,3 +133,14 @@ def test_a_poll_after_the_session_expired_sends_the_page_to_the_login(client) ->
     assert polled.status_code == 204
     assert polled["HX-Redirect"].startswith("/accounts/login/?next=/")
     assert client.get("/").status_code == 302  # a plain request is redirected as usual
+
+
+def test_auditors_read_but_do_not_start_work(client, site_a) -> None:
+    client.force_login(
+        user_create(site=site_a["site"], username="a-audit", password="long-pass-4", role="auditor")
+    )
+    page = client.get(reverse("dashboard:study", args=[site_a["study"]]))
+    assert page.status_code == 200 and b"Request analysis" not in page.content
+    for route in ("dashboard:study-analyse", "dashboard:study-explain", "feedback:submit"):
+        url = reverse(route, args=[site_a["study"]])
+        assert client.post(url, {"analysis": site_a["analysis"]}).status_code == 403, route

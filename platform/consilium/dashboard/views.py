@@ -12,11 +12,12 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_GET, require_POST
 
+from consilium.accounts.models import Role
 from consilium.analyses.selectors import analysis_get
 from consilium.analyses.services import AnalysisRequestError, analysis_request
 from consilium.audit.models import Action
 from consilium.audit.services import audit_record
-from consilium.dashboard.access import site_member_required
+from consilium.dashboard.access import role_required, site_member_required
 from consilium.dashboard.selectors import study_view
 from consilium.dashboard.viewer import viewer_manifest
 from consilium.dashboard.worklist import worklist_findings, worklist_options, worklist_page
@@ -29,6 +30,9 @@ from consilium.imaging.frames import frame_pixels
 from consilium.imaging.models import Instance, Study
 from consilium.imaging.rendering import RenderError, dicom_render_png
 from consilium.registry.models import ModelVersion
+
+# Auditors read; they do not start work on a study.
+ACTING_ROLES = (Role.CLINICIAN, Role.SITE_ADMIN, Role.ML_ENGINEER)
 
 
 @require_GET
@@ -57,11 +61,12 @@ def study_detail(request: HttpRequest, pk: int) -> HttpResponse:
     audit_record(
         site=request.site, actor=request.user, action=Action.STUDY_VIEWED, target=view.study
     )
-    return render(request, "dashboard/study.html", {"view": view, "site": request.site})
+    context = {"view": view, "site": request.site, "can_act": request.role in ACTING_ROLES}
+    return render(request, "dashboard/study.html", context)
 
 
 @require_POST
-@site_member_required
+@role_required(*ACTING_ROLES)
 def study_analyse(request: HttpRequest, pk: int) -> HttpResponse:
     study = Study.objects.filter(site=request.site, pk=pk).first()
     if study is None:
@@ -98,7 +103,7 @@ def instance_png(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@site_member_required
+@role_required(*ACTING_ROLES)
 def study_explain(request: HttpRequest, pk: int) -> HttpResponse:
     """Explain one more finding of one of the study's analyses."""
     analysis = analysis_get(site=request.site, analysis_id=request.POST.get("analysis", ""))
