@@ -206,3 +206,17 @@ def test_role_required_pages_refuse_other_roles(client) -> None:
         user_create(site=site, username="eng", password="long-pass-1", role=Role.ML_ENGINEER)
     )
     assert client.get("/labels/").status_code == 200
+
+
+@pytest.mark.parametrize("name", ["emri_small.dcm", "SC_rgb_rle_2frame.dcm"])
+def test_each_frame_read_alone_equals_the_whole_decode(name: str) -> None:
+    """Frames are read one at a time from the file (native and RLE); the values must match."""
+    dataset = pydicom.dcmread(get_testdata_file(name))
+    whole = dataset.pixel_array
+    with open(get_testdata_file(name), "rb") as handle:
+        for index in range(int(dataset.NumberOfFrames)):
+            meta, pixels = decode(frame_pixels(handle, frame=index).encode())
+            expected = whole[index]
+            if meta["kind"] == "grey":
+                expected = apply_modality_lut(expected, dataset)
+            np.testing.assert_array_equal(pixels, expected)

@@ -23,6 +23,8 @@ from pydicom.pixels import apply_color_lut, apply_modality_lut, pixel_array
 
 from consilium.imaging.rendering import RenderError
 
+_DEFER_BYTES = 64 * 1024
+
 # Common presets by modality (centre, width); the file's own windows come first.
 MODALITY_PRESETS: dict[str, list[tuple[str, float, float]]] = {
     "CT": [
@@ -107,7 +109,9 @@ def _rgb8(rgb: np.ndarray) -> np.ndarray:
 def frame_pixels(source, *, frame: int) -> FramePixels:
     """Frame `frame` (0-based) of one instance; RenderError with a reason for what cannot be shown."""
     try:
-        dataset = pydicom.dcmread(source)
+        # Large values (Pixel Data) stay on disk until used, so one frame of a long cine loop
+        # costs that frame's bytes, not the whole file's.
+        dataset = pydicom.dcmread(source, defer_size=_DEFER_BYTES)
     except Exception as error:
         raise RenderError("The stored instance could not be read.") from error
     if not any(tag in dataset for tag in ("PixelData", "FloatPixelData", "DoubleFloatPixelData")):
@@ -116,7 +120,12 @@ def frame_pixels(source, *, frame: int) -> FramePixels:
     if not 0 <= frame < frames:
         raise RenderError(f"Frame {frame + 1} does not exist (the instance has {frames}).")
     try:
-        pixels = pixel_array(dataset, index=frame) if frames > 1 else dataset.pixel_array
+        if frames > 1:
+            if hasattr(source, "seek"):
+                source.seek(0)
+            pixels = pixel_array(source, index=frame)  # reads and decodes that frame alone
+        else:
+            pixels = dataset.pixel_array
     except Exception as error:  # decoders raise anything from RuntimeError to struct.error
         raise RenderError("The pixel data could not be decoded.") from error
     photometric = str(dataset.get("PhotometricInterpretation", "MONOCHROME2"))
