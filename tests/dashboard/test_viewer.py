@@ -220,3 +220,21 @@ def test_each_frame_read_alone_equals_the_whole_decode(name: str) -> None:
             if meta["kind"] == "grey":
                 expected = apply_modality_lut(expected, dataset)
             np.testing.assert_array_equal(pixels, expected)
+
+
+def test_every_shipped_file_gives_a_frame_or_a_reason() -> None:
+    """The viewer's decoder over every file pydicom and pydicom-data ship: a frame whose bytes
+    match its size, or RenderError with a reason; no other exception (that would be a 500)."""
+    from tests.dicomweb.test_stow_corpus import CORPUS
+
+    shown = refused = 0
+    for path in CORPUS:
+        try:
+            meta, pixels = decode(frame_pixels(path, frame=0).encode())
+        except RenderError as error:
+            assert str(error), path
+            refused += 1
+            continue
+        assert pixels.shape[:2] == (meta["rows"], meta["columns"]), path
+        shown += 1
+    assert shown > 100 and refused > 0

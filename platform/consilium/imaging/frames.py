@@ -1,7 +1,7 @@
 """One decoded frame for the browser viewer: real values, so window/level runs in the browser.
 
-The server decodes (every transfer syntax pydicom, pylibjpeg and GDCM read: JPEG 2000, JPEG-LS,
-RLE, big-endian...) and applies the modality LUT; the viewer applies the VOI window on a canvas,
+The server decodes (consilium.imaging.pixels: every transfer syntax pydicom, pylibjpeg and GDCM
+read) and applies the modality LUT; the viewer applies the VOI window on a canvas,
 so dragging window/level needs no round trip. The wire format is self-describing:
 
     uint32 little-endian N · N bytes of JSON metadata (space-padded to 4-byte alignment) · pixels
@@ -19,11 +19,8 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 import pydicom
 from pydicom.multival import MultiValue
-from pydicom.pixels import apply_color_lut, apply_modality_lut, pixel_array
 
-from consilium.imaging.rendering import RenderError
-
-_DEFER_BYTES = 64 * 1024
+from consilium.imaging.pixels import frame_decode
 
 # Common presets by modality (centre, width); the file's own windows come first.
 MODALITY_PRESETS: dict[str, list[tuple[str, float, float]]] = {
@@ -101,46 +98,11 @@ def _grey_windows(values: np.ndarray, dataset: pydicom.Dataset) -> list[WindowPr
     return presets
 
 
-def _rgb8(rgb: np.ndarray) -> np.ndarray:
-    peak = 255.0 if rgb.max() <= 255 else 65535.0
-    return np.clip(rgb.astype(np.float64) / peak * 255.0, 0, 255).astype(np.uint8)
-
-
 def frame_pixels(source, *, frame: int) -> FramePixels:
     """Frame `frame` (0-based) of one instance; RenderError with a reason for what cannot be shown."""
-    try:
-        # Large values (Pixel Data) stay on disk until used, so one frame of a long cine loop
-        # costs that frame's bytes, not the whole file's.
-        dataset = pydicom.dcmread(source, defer_size=_DEFER_BYTES)
-    except Exception as error:
-        raise RenderError("The stored instance could not be read.") from error
-    if not any(tag in dataset for tag in ("PixelData", "FloatPixelData", "DoubleFloatPixelData")):
-        raise RenderError("This instance has no pixel data.")
-    frames = int(dataset.get("NumberOfFrames", 1) or 1)
-    if not 0 <= frame < frames:
-        raise RenderError(f"Frame {frame + 1} does not exist (the instance has {frames}).")
-    try:
-        if frames > 1:
-            if hasattr(source, "seek"):
-                source.seek(0)
-            pixels = pixel_array(source, index=frame)  # reads and decodes that frame alone
-        else:
-            pixels = dataset.pixel_array
-    except Exception as error:  # decoders raise anything from RuntimeError to struct.error
-        raise RenderError("The pixel data could not be decoded.") from error
-    photometric = str(dataset.get("PhotometricInterpretation", "MONOCHROME2"))
-    samples = int(dataset.get("SamplesPerPixel", 1) or 1)
-    rows, columns = int(pixels.shape[0]), int(pixels.shape[1])
-    if samples > 1 and pixels.ndim == 3:
-        rgb = _rgb8(pixels[..., :3])
-    elif photometric == "PALETTE COLOR":
-        try:
-            rgb = _rgb8(apply_color_lut(pixels, dataset))
-        except Exception as error:
-            raise RenderError("The palette colour lookup table could not be applied.") from error
-    else:
-        rgb = None
-    if rgb is not None:
+    decoded = frame_decode(source, frame=frame)
+    if decoded.rgb is not None:
+        rows, columns = decoded.rgb.shape[:2]
         return FramePixels(
             rows=rows,
             columns=columns,
@@ -149,19 +111,17 @@ def frame_pixels(source, *, frame: int) -> FramePixels:
             minimum=0.0,
             maximum=255.0,
             windows=[WindowPreset("Full range", 127.5, 256.0)],
-            pixels=np.ascontiguousarray(rgb).tobytes(),
+            pixels=np.ascontiguousarray(decoded.rgb).tobytes(),
         )
-    try:
-        values = apply_modality_lut(pixels, dataset).astype("<f4")
-    except Exception as error:
-        raise RenderError("The modality lookup table could not be applied.") from error
+    values = decoded.values.astype("<f4")
+    rows, columns = values.shape
     return FramePixels(
         rows=rows,
         columns=columns,
         kind="grey",
-        invert=photometric == "MONOCHROME1",
+        invert=decoded.monochrome1,
         minimum=float(values.min()),
         maximum=float(values.max()),
-        windows=_grey_windows(values, dataset),
+        windows=_grey_windows(values, decoded.dataset),
         pixels=np.ascontiguousarray(values).tobytes(),
     )

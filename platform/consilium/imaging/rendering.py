@@ -6,14 +6,12 @@ import io
 from dataclasses import dataclass
 
 import numpy as np
-import pydicom
 from PIL import Image
-from pydicom.pixels import apply_color_lut, apply_modality_lut, apply_voi_lut
+from pydicom.pixels import apply_voi_lut
 
+from consilium.imaging.pixels import DecodedFrame, RenderError, frame_decode
 
-class RenderError(ValueError):
-    """The instance holds no pixel data that can be decoded."""
-
+__all__ = ["RenderError", "Viewport", "Window", "dicom_render", "dicom_render_png"]
 
 WINDOW_FUNCTIONS = ("linear", "linear_exact", "sigmoid")
 MAX_VIEWPORT = 4096
@@ -80,40 +78,20 @@ class Viewport:
         return image.resize(size, Image.Resampling.LANCZOS) if size != image.size else image
 
 
-def _frame_image(dataset: pydicom.Dataset, *, frame: int, window: Window | None) -> Image.Image:
+def _frame_image(source, *, frame: int, window: Window | None) -> Image.Image:
     """One frame as an 8-bit grey or RGB image; RenderError for anything that cannot be shown."""
+    decoded = frame_decode(source, frame=frame)
     try:
-        return _frame_pixels_image(dataset, frame=frame, window=window)
-    except RenderError:
-        raise
+        return _decoded_image(decoded, window)
     except (TypeError, ValueError, KeyError, IndexError, AttributeError) as error:
-        # Odd attribute combinations (sample counts, bit depths) that decode but cannot be shown.
+        # Odd layouts (volumes in one frame, odd sample counts) that decode but cannot be shown.
         raise RenderError("The pixel data cannot be shown as an image.") from error
 
 
-def _frame_pixels_image(
-    dataset: pydicom.Dataset, *, frame: int, window: Window | None
-) -> Image.Image:
-    if not any(tag in dataset for tag in ("PixelData", "FloatPixelData", "DoubleFloatPixelData")):
-        raise RenderError("This instance has no pixel data.")
-    try:
-        pixels = dataset.pixel_array
-    except Exception as error:
-        raise RenderError("The pixel data could not be decoded.") from error
-    frames = int(dataset.get("NumberOfFrames", 1) or 1)
-    photometric = str(dataset.get("PhotometricInterpretation", "MONOCHROME2"))
-    samples = int(dataset.get("SamplesPerPixel", 1) or 1)
-    if not 0 <= frame < frames:
-        raise RenderError(f"Frame {frame + 1} does not exist (the instance has {frames}).")
-    if frames > 1:
-        pixels = pixels[frame]
-    if pixels.ndim == 3 and pixels.shape[-1] in (3, 4) and samples > 1:
-        return Image.fromarray(np.asarray(pixels[..., :3], dtype=np.uint8), mode="RGB")
-    if photometric == "PALETTE COLOR":
-        rgb = _palette_rgb(pixels, dataset)
-        if rgb is not None:
-            return Image.fromarray(rgb, mode="RGB")
-    values = apply_modality_lut(pixels, dataset).astype(np.float64)
+def _decoded_image(decoded: DecodedFrame, window: Window | None) -> Image.Image:
+    if decoded.rgb is not None:
+        return Image.fromarray(decoded.rgb, mode="RGB")
+    values, dataset = decoded.values, decoded.dataset
     if window is not None:
         scaled = window.apply(values)
     else:
@@ -123,29 +101,18 @@ def _frame_pixels_image(
         else:
             low, high = np.percentile(values, [0.5, 99.5])
         scaled = np.clip((values - low) / max(high - low, 1e-6), 0.0, 1.0)
-    if photometric == "MONOCHROME1":
+    if decoded.monochrome1:
         scaled = 1.0 - scaled
     return Image.fromarray((scaled * 255).astype(np.uint8), mode="L")
-
-
-def _palette_rgb(pixels: np.ndarray, dataset: pydicom.Dataset) -> np.ndarray | None:
-    """8-bit RGB through the palette, or None (then the indices are shown as grey levels)."""
-    try:
-        rgb = apply_color_lut(pixels, dataset)
-    except Exception:
-        return None
-    peak = 255 if rgb.max() <= 255 else 65535
-    return (rgb.astype(np.float64) / peak * 255).astype(np.uint8)
 
 
 def dicom_render_png(
     source, *, frame: int = 0, window: tuple[float, float] | None = None, max_size: int = 1024
 ) -> bytes:
     """PNG bytes of one frame: modality LUT, VOI window (or the given centre/width), MONOCHROME1 inverted."""
-    dataset = pydicom.dcmread(source)
     # The given centre/width map linearly onto [c - w/2, c + w/2], as they always have here.
     exact = Window(window[0], max(window[1], 1e-6), "linear_exact") if window else None
-    image = _frame_image(dataset, frame=frame, window=exact)
+    image = _frame_image(source, frame=frame, window=exact)
     if max(image.size) > max_size:
         image.thumbnail((max_size, max_size))
     out = io.BytesIO()
@@ -170,8 +137,7 @@ def dicom_render(
         raise RenderError(f"Cannot render as {media_type}.")
     if quality is not None and not 1 <= quality <= 100:
         raise RenderError("quality must be between 1 and 100.")
-    dataset = pydicom.dcmread(source)
-    image = _frame_image(dataset, frame=frame, window=window)
+    image = _frame_image(source, frame=frame, window=window)
     if viewport is not None:
         image = viewport.apply(image)
     elif max(image.size) > max_size:
