@@ -27,8 +27,8 @@ from consilium.explanations.report import report_generate
 from consilium.explanations.selectors import analysis_latest_succeeded, explanation_get
 from consilium.explanations.services import ExplanationRequestError, explanations_request
 from consilium.imaging.frames import frame_pixels
-from consilium.imaging.models import Instance, Study
 from consilium.imaging.rendering import RenderError, dicom_render_png
+from consilium.imaging.selectors import instance_get, study_get
 from consilium.registry.models import ModelVersion
 
 # Auditors read; they do not start work on a study.
@@ -68,7 +68,7 @@ def study_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @role_required(*ACTING_ROLES)
 def study_analyse(request: HttpRequest, pk: int) -> HttpResponse:
-    study = Study.objects.filter(site=request.site, pk=pk).first()
+    study = study_get(site=request.site, pk=pk)
     if study is None:
         raise Http404("No such study at your site.")
     try:
@@ -81,11 +81,7 @@ def study_analyse(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 @site_member_required
 def instance_png(request: HttpRequest, pk: int) -> HttpResponse:
-    instance = (
-        Instance.objects.filter(series__study__site=request.site, pk=pk)
-        .select_related("series")
-        .first()
-    )
+    instance = instance_get(site=request.site, pk=pk)
     if instance is None:
         raise Http404("No such image at your site.")
     try:
@@ -162,7 +158,7 @@ def explanation_artifact(request: HttpRequest, pk: int, artifact: str) -> HttpRe
 @site_member_required
 def study_viewer_manifest(request: HttpRequest, pk: int) -> JsonResponse:
     """The viewer's series, images and heat maps, as JSON."""
-    study = Study.objects.filter(site=request.site, pk=pk).first()
+    study = study_get(site=request.site, pk=pk)
     if study is None:
         raise Http404("No such study at your site.")
     response = JsonResponse(viewer_manifest(study=study).as_json())
@@ -175,7 +171,7 @@ def study_viewer_manifest(request: HttpRequest, pk: int) -> JsonResponse:
 @site_member_required
 def frame_pixels_view(request: HttpRequest, pk: int, frame: int) -> HttpResponse:
     """One decoded frame (1-based, as WADO-RS counts) for the viewer; see imaging.frames."""
-    instance = Instance.objects.filter(series__study__site=request.site, pk=pk).first()
+    instance = instance_get(site=request.site, pk=pk)
     if instance is None:
         raise Http404("No such image at your site.")
     try:

@@ -19,7 +19,7 @@ from consilium.feedback.forms import (
 )
 from consilium.feedback.selectors import labels_page
 from consilium.feedback.services import FeedbackError, feedback_submit
-from consilium.imaging.models import Study
+from consilium.imaging.selectors import study_get
 
 
 def _verdicts(form: QueryDict) -> dict[str, str]:
@@ -35,7 +35,7 @@ def _verdicts(form: QueryDict) -> dict[str, str]:
 @role_required(Role.CLINICIAN)
 def feedback_create(request: HttpRequest, pk: int) -> HttpResponse:
     """Verdicts, missed findings and a comment on one of the study's finished analyses."""
-    if not Study.objects.filter(site=request.site, pk=pk).exists():
+    if study_get(site=request.site, pk=pk) is None:
         raise Http404("No such study at your site.")
     analysis = analysis_get(site=request.site, analysis_id=request.POST.get(ANALYSIS_FIELD, ""))
     if analysis is None or analysis.study_id != pk:

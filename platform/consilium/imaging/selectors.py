@@ -11,13 +11,20 @@ from consilium.imaging.models import Instance, Series, Study
 
 def study_get_by_uid(*, site: Site, uid: str) -> Study | None:
     """A study by the UID the hospital sent, or by its de-identified UID."""
-    uid = uid.strip()
-    if not uid:
+    candidates = uid_candidates(uid)
+    if not candidates:
         return None
-    candidates = {uid}
-    if all(part.isdigit() for part in uid.split(".")) and len(uid) <= 64:
-        candidates.add(study_uid_remap(uid))
     return Study.objects.filter(site=site, study_instance_uid__in=candidates).first()
+
+
+def study_get(*, site: Site, pk: int) -> Study | None:
+    """A study of `site` by its id; another site's id gives None (callers answer 404)."""
+    return Study.objects.filter(site=site, pk=pk).first()
+
+
+def instance_get(*, site: Site, pk: int) -> Instance | None:
+    """An instance of one of `site`'s studies by its id; another site's gives None."""
+    return Instance.objects.filter(series__study__site=site, pk=pk).select_related("series").first()
 
 
 def study_list(*, site: Site) -> QuerySet[Study]:
