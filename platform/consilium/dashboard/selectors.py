@@ -4,6 +4,7 @@ consilium.dashboard.worklist)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from django.db.models import Prefetch
 
@@ -20,7 +21,11 @@ class ExplanationCard:
     """One finding's explanation as the study page draws it."""
 
     explanation: Explanation
-    segments: list[NoteSegment]
+
+    @cached_property
+    def segments(self) -> list[NoteSegment]:
+        """The note word by word with colours; built only when a page draws it, not on polls."""
+        return note_segments(self.explanation.note_text, self.explanation.words)
 
     @property
     def image_percent(self) -> float:
@@ -46,8 +51,12 @@ class AnalysisView:
 @dataclass(frozen=True)
 class StudyView:
     study: Study
-    notes: list
     analyses: list[AnalysisView]
+
+    @cached_property
+    def notes(self) -> list:
+        """Read when the page shows them; the progress poll does not."""
+        return list(self.study.notes.order_by("created_at"))
 
     @property
     def pending(self) -> bool:
@@ -68,13 +77,7 @@ def _analysis_view(analysis: Analysis) -> AnalysisView:
     asked = {explanation.finding for explanation in explanations}
     return AnalysisView(
         analysis=analysis,
-        explanations=[
-            ExplanationCard(
-                explanation=explanation,
-                segments=note_segments(explanation.note_text, explanation.words),
-            )
-            for explanation in explanations
-        ],
+        explanations=[ExplanationCard(explanation=explanation) for explanation in explanations],
         explanation_status=explanations_status(analysis=analysis, explanations=explanations),
         explainable=[p.finding for p in analysis.predictions.all() if p.finding not in asked],
     )
@@ -92,6 +95,5 @@ def study_view(*, site: Site, pk: int) -> StudyView | None:
     )
     return StudyView(
         study=study,
-        notes=list(study.notes.order_by("created_at")),
         analyses=[_analysis_view(analysis) for analysis in analyses],
     )
