@@ -85,7 +85,8 @@ class StudyInputs:
 
 
 def study_inputs(study: Study) -> StudyInputs:
-    """The study's inputs; the summary also names the key image (the one the model reads)."""
+    """The study's inputs. The key image (the one instance the model reads, by ml's own policy)
+    is chosen here once: the model is handed that file alone, and the summary names it."""
     instances = [i for i in study_instances(study=study) if i.rows and i.columns]
     notes = [note.text for note in study.notes.order_by("created_at")]
     paths = [_local_path(instance.file.name) for instance in instances]
@@ -98,7 +99,8 @@ def study_inputs(study: Study) -> StudyInputs:
                 "frame": instance.number_of_frames // 2,  # the middle frame, as ml reads it
             }
     return StudyInputs(
-        dicom_paths=paths,
+        # Without a key image no header was readable: the model's own error names the file.
+        dicom_paths=[chosen] if chosen is not None else paths,
         note="\n\n".join(notes) if notes else None,
         summary=summary,
     )
