@@ -25,6 +25,7 @@ from consilium.audit.models import Action
 from consilium.audit.services import Actor, audit_record
 from consilium.feedback.selectors import SkippedStudy, StudyLabels, labelled_set
 from consilium.imaging.models import ClinicalNote, Instance
+from consilium.imaging.selectors import INSTANCE_ORDER
 
 LABELS_FILE = "labels.csv"
 ID_COLUMNS = ("study_id", "dicom_path", "note_path")
@@ -74,7 +75,7 @@ def _study_inputs(
             series__study_id__in=study_ids, rows__isnull=False, columns__isnull=False
         )
         .select_related("series")
-        .order_by("series__series_number", "series_id", "instance_number", "id")
+        .order_by(*INSTANCE_ORDER)
     ):
         instances[instance.series.study_id].append(instance)
     notes: dict[int, list[str]] = defaultdict(list)

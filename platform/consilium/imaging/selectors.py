@@ -8,6 +8,9 @@ from consilium.accounts.models import Site
 from consilium.imaging.deid import study_uid_remap
 from consilium.imaging.models import Instance, Series, Study
 
+# The order a study's instances are read in (by the model, the viewer and the label export).
+INSTANCE_ORDER = ("series__series_number", "series_id", "instance_number", "id")
+
 
 def study_get_by_uid(*, site: Site, uid: str) -> Study | None:
     """A study by the UID the hospital sent, or by its de-identified UID."""
@@ -35,7 +38,7 @@ def study_instances(*, study: Study) -> QuerySet[Instance]:
     return (
         Instance.objects.filter(series__study=study)
         .select_related("series")
-        .order_by("series__series_number", "series_id", "instance_number", "id")
+        .order_by(*INSTANCE_ORDER)
     )
 
 
