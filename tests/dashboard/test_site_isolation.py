@@ -132,6 +132,12 @@ def test_a_poll_after_the_session_expired_sends_the_page_to_the_login(client) ->
     polled = client.get("/", HTTP_HX_REQUEST="true")
     assert polled.status_code == 204
     assert polled["HX-Redirect"].startswith("/accounts/login/?next=/")
+    progress = client.get(
+        "/studies/7/progress",
+        HTTP_HX_REQUEST="true",
+        HTTP_HX_CURRENT_URL="http://testserver/studies/7/",
+    )
+    assert progress["HX-Redirect"] == "/accounts/login/?next=/studies/7/"  # the page, not the poll
     assert client.get("/").status_code == 302  # a plain request is redirected as usual
 
 

@@ -21,13 +21,16 @@ def site_member_required(view: Callable) -> Callable:
 
     @functools.wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs):
-        if not request.user.is_authenticated and getattr(request, "htmx", False):
-            # A poll after the session expired: send the whole page to the login, not the table.
-            response = HttpResponse(status=204)
-            response["HX-Redirect"] = redirect_to_login(request.get_full_path()).url
-            return response
         if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
+            htmx = getattr(request, "htmx", None)
+            if not htmx:
+                return redirect_to_login(request.get_full_path())
+            # A poll after the session expired: send the whole page to the login, not the table,
+            # and back to the page the poll came from, not to the poll's own URL.
+            response = HttpResponse(status=204)
+            back = htmx.current_url_abs_path or request.get_full_path()
+            response["HX-Redirect"] = redirect_to_login(back).url
+            return response
         membership = user_membership(user=request.user)
         if membership is None:
             raise PermissionDenied("Your account is not a member of any site.")
