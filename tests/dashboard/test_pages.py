@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-import io
+import json
+import struct
 
 import pytest
-from PIL import Image
 
 from consilium.accounts.services import site_get_or_create, user_create
 from consilium.analyses.models import Analysis
@@ -64,9 +64,11 @@ def test_study_page_shows_image_note_and_predictions(
         assert finding in text
     assert AuditEvent.objects.filter(action="study.viewed", object_id=str(study.pk)).exists()
     instance = Instance.objects.filter(series__study=study, rows__isnull=False).first()
-    png = client.get(f"/instances/{instance.pk}.png")
-    assert png["Content-Type"] == "image/png"
-    assert Image.open(io.BytesIO(png.content)).size == (instance.columns, instance.rows)
+    frame = client.get(f"/instances/{instance.pk}/frames/1")  # what the viewer draws
+    assert frame["Content-Type"] == "application/octet-stream"
+    (length,) = struct.unpack_from("<I", frame.content)
+    meta = json.loads(frame.content[4 : 4 + length])
+    assert (meta["columns"], meta["rows"]) == (instance.columns, instance.rows)
 
 
 def test_another_sites_clinician_sees_nothing(client, noted_study) -> None:
@@ -78,5 +80,5 @@ def test_another_sites_clinician_sees_nothing(client, noted_study) -> None:
     instance = Instance.objects.filter(series__study=study).first()
     assert study.study_instance_uid.encode() not in client.get("/").content
     assert client.get(f"/studies/{study.pk}/").status_code == 404
-    assert client.get(f"/instances/{instance.pk}.png").status_code == 404
+    assert client.get(f"/instances/{instance.pk}/frames/1").status_code == 404
     assert client.post(f"/studies/{study.pk}/analyse").status_code == 404

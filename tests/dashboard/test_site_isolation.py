@@ -28,7 +28,6 @@ SITE_SCOPED = {
     "dashboard:study-report": ("get", lambda a: [a["study"]]),
     "dashboard:study-report-pdf": ("get", lambda a: [a["study"]]),
     "dashboard:explanation-artifact": ("get", lambda a: [a["explanation"], "heatmap.png"]),
-    "dashboard:instance-png": ("get", lambda a: [a["instance"]]),
     "dashboard:study-viewer": ("get", lambda a: [a["study"]]),
     "dashboard:study-progress": ("get", lambda a: [a["study"]]),
     "dashboard:frame-pixels": ("get", lambda a: [a["instance"], 1]),

@@ -16,7 +16,6 @@ urlpatterns = [
         views.explanation_artifact,
         name="explanation-artifact",
     ),
-    path("instances/<int:pk>.png", views.instance_png, name="instance-png"),
     path("studies/<int:pk>/viewer.json", views.study_viewer_manifest, name="study-viewer"),
     path("studies/<int:pk>/progress", views.study_progress, name="study-progress"),
     path("instances/<int:pk>/frames/<int:frame>", views.frame_pixels_view, name="frame-pixels"),

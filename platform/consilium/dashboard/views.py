@@ -27,7 +27,7 @@ from consilium.explanations.report import report_generate
 from consilium.explanations.selectors import analysis_latest_succeeded, explanation_get
 from consilium.explanations.services import ExplanationRequestError, explanations_request
 from consilium.imaging.frames import frame_pixels
-from consilium.imaging.rendering import RenderError, dicom_render_png
+from consilium.imaging.rendering import RenderError
 from consilium.imaging.selectors import instance_get, study_get
 from consilium.registry.models import ModelVersion
 
@@ -76,26 +76,6 @@ def study_analyse(request: HttpRequest, pk: int) -> HttpResponse:
     except AnalysisRequestError as error:
         messages.error(request, str(error))
     return redirect("dashboard:study", pk=study.pk)
-
-
-@require_GET
-@site_member_required
-def instance_png(request: HttpRequest, pk: int) -> HttpResponse:
-    instance = instance_get(site=request.site, pk=pk)
-    if instance is None:
-        raise Http404("No such image at your site.")
-    try:
-        frame = max(int(request.GET.get("frame", 1)) - 1, 0)
-    except ValueError:
-        frame = 0
-    try:
-        with instance.file.open("rb") as handle:
-            png = dicom_render_png(handle, frame=frame)
-    except RenderError as error:
-        return HttpResponse(str(error), status=422, content_type="text/plain")
-    response = HttpResponse(png, content_type="image/png")
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
 
 
 @require_POST

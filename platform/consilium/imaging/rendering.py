@@ -11,7 +11,7 @@ from pydicom.pixels import apply_voi_lut
 
 from consilium.imaging.pixels import DecodedFrame, RenderError, frame_decode
 
-__all__ = ["RenderError", "Viewport", "Window", "dicom_render", "dicom_render_png"]
+__all__ = ["RenderError", "Viewport", "Window", "dicom_render"]
 
 WINDOW_FUNCTIONS = ("linear", "linear_exact", "sigmoid")
 MAX_VIEWPORT = 4096
@@ -104,20 +104,6 @@ def _decoded_image(decoded: DecodedFrame, window: Window | None) -> Image.Image:
     if decoded.monochrome1:
         scaled = 1.0 - scaled
     return Image.fromarray((scaled * 255).astype(np.uint8), mode="L")
-
-
-def dicom_render_png(
-    source, *, frame: int = 0, window: tuple[float, float] | None = None, max_size: int = 1024
-) -> bytes:
-    """PNG bytes of one frame: modality LUT, VOI window (or the given centre/width), MONOCHROME1 inverted."""
-    # The given centre/width map linearly onto [c - w/2, c + w/2], as they always have here.
-    exact = Window(window[0], max(window[1], 1e-6), "linear_exact") if window else None
-    image = _frame_image(source, frame=frame, window=exact)
-    if max(image.size) > max_size:
-        image.thumbnail((max_size, max_size))
-    out = io.BytesIO()
-    image.save(out, format="PNG", optimize=False)
-    return out.getvalue()
 
 
 def dicom_render(
