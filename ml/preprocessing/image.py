@@ -6,13 +6,15 @@ model is always served with the preprocessing it was trained with.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
+from monai.data import get_track_meta, set_track_meta
 from monai.transforms import (
     Compose,
     EnsureType,
@@ -104,6 +106,9 @@ def build_image_transform(config: PreprocessingConfig) -> Compose:
             LoadDicomStudy(frame_policy=config.frame_policy),
             # area interpolation averages when shrinking, so thin structures are not aliased
             Resize(spatial_size=size, size_mode="longest", mode="area"),
+            # MONAI takes percentiles of a tensor with torch.quantile, which sorts: 1.8 ms for the
+            # two of a 112 px image, against 0.08 ms for np.percentile's selection; same values
+            EnsureType(data_type="numpy", dtype=np.float32, track_meta=False),
             ScaleIntensityRangePercentiles(
                 lower=config.lower_percentile,
                 upper=config.upper_percentile,
@@ -122,6 +127,22 @@ def build_image_transform(config: PreprocessingConfig) -> Compose:
     )
 
 
+@contextlib.contextmanager
+def _plain_tensors() -> Iterator[None]:
+    """Run MONAI transforms on plain tensors instead of ``MetaTensor``s.
+
+    A MetaTensor records every transform so that it can be inverted; nothing here inverts, and
+    that bookkeeping cost about a third of a study's preprocessing (2 of 6 ms at 112 px). The
+    results are the same numbers. MONAI keeps this switch process-wide, so it is restored after.
+    """
+    previous = get_track_meta()
+    set_track_meta(False)
+    try:
+        yield
+    finally:
+        set_track_meta(previous)
+
+
 def load_study_image(transform: Compose, paths: Sequence[Path | str]) -> torch.Tensor:
     """Run ``transform`` on one study's instance paths → (1, S, S) float32 tensor.
 
@@ -129,7 +150,8 @@ def load_study_image(transform: Compose, paths: Sequence[Path | str]) -> torch.T
     so callers see the :class:`~ml.preprocessing.ImageDecodeError` that names the file.
     """
     try:
-        return transform(list(paths))
+        with _plain_tensors():
+            return transform(list(paths))
     except RuntimeError as exc:
         cause: BaseException | None = exc
         while cause is not None:
