@@ -14,8 +14,14 @@ way runs ``--repeat`` times and the median is reported, as CPU seconds of this p
 of allocated GPU memory, on the CPU the peak resident memory of the process (sampled every 2 ms),
 each with its rise over the level before the run.
 
+``--precision`` (default ``auto``, what the platform's predictor uses: bf16 on CUDA and on CPUs
+with native bf16, fp32 elsewhere) sets the arithmetic; when it is not fp32, the same studies are
+also predicted in fp32 and ``against_float32`` reports the largest and mean probability
+difference and the share of positive/negative decisions that agree.
+
     .venv/bin/python bench/inference.py [--studies 64] [--repeat 3] [--checkpoint DIR]
-        [--device auto|cpu|cuda] [--batch-sizes 1,2,4,8,16,32,64]
+        [--device auto|cpu|cuda] [--precision auto|float32|bfloat16|float16]
+        [--batch-sizes 1,2,4,8,16,32,64]
 
 Prints one JSON object on stdout.
 """
@@ -43,6 +49,8 @@ from machine import machine_fields  # noqa: E402
 from workload import model_and_studies  # noqa: E402  (bench/ is sys.path[0] when a script runs)
 
 from ml.checkpoint import read_model_card  # noqa: E402
+from ml.demo import DEMO_IMAGE_SIZE  # noqa: E402
+from ml.devices import PRECISIONS  # noqa: E402
 from ml.inference import Predictor  # noqa: E402
 
 
@@ -116,6 +124,30 @@ def _sweep(
     return rows
 
 
+def _against_float32(
+    predictor: Predictor, checkpoint: Path, studies: list, batch_size: int
+) -> dict[str, float] | None:
+    """How far ``predictor``'s probabilities are from fp32 ones on the same device (None in fp32)."""
+    if predictor.dtype == torch.float32:
+        return None
+    exact = Predictor.load(checkpoint, device=str(predictor.device), precision="float32")
+    pairs = [
+        (a, b)
+        for one, other in zip(
+            predictor.predict(studies, batch_size=batch_size),
+            exact.predict(studies, batch_size=batch_size),
+            strict=True,
+        )
+        for a, b in zip(one.findings, other.findings, strict=True)
+    ]
+    differences = [abs(a.probability - b.probability) for a, b in pairs]
+    return {
+        "max_abs_probability_difference": max(differences),
+        "mean_abs_probability_difference": statistics.fmean(differences),
+        "decision_agreement": sum(a.positive == b.positive for a, b in pairs) / len(pairs),
+    }
+
+
 def _measure(run: Callable[[], object], repeat: int) -> dict[str, float]:
     cpu, wall = [], []
     for _ in range(repeat):
@@ -132,8 +164,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--checkpoint", type=Path, help="default: an untrained checkpoint")
-    parser.add_argument("--image-size", type=int, default=224, help="for the untrained one")
+    parser.add_argument(
+        "--image-size",
+        type=int,
+        default=DEMO_IMAGE_SIZE,
+        help="for the untrained one (default: the demo model's)",
+    )
     parser.add_argument("--device", default="cpu", help="cpu, cuda or auto")
+    parser.add_argument("--precision", default="auto", choices=PRECISIONS)
     parser.add_argument(
         "--batch-sizes",
         default="1,2,4,8,16,32,64",
@@ -151,7 +189,7 @@ def main(argv: list[str] | None = None) -> None:
             studies=args.studies,
             seed=123,
         )
-        predictor = Predictor.load(checkpoint, device=args.device)
+        predictor = Predictor.load(checkpoint, device=args.device, precision=args.precision)
         predictor.predict(studies[: args.batch_size], batch_size=args.batch_size)  # warm-up
         predictor.predict(studies[:1], batch_size=1)
 
@@ -167,6 +205,7 @@ def main(argv: list[str] | None = None) -> None:
             [int(size) for size in args.batch_sizes.split(",") if size.strip()],
             args.repeat,
         )
+        against_float32 = _against_float32(predictor, checkpoint, studies, args.batch_size)
         card = read_model_card(checkpoint)
 
     per_study = {
@@ -187,6 +226,8 @@ def main(argv: list[str] | None = None) -> None:
         "one_by_one_wall_s_per_study": per_study["one_by_one"]["wall_s"],
         "speedup_cpu": per_study["one_by_one"]["cpu_s"] / per_study["batched"]["cpu_s"],
         "speedup_wall": per_study["one_by_one"]["wall_s"] / per_study["batched"]["wall_s"],
+        "precision": predictor.precision,
+        "against_float32": against_float32,
         "torch": torch.__version__,
         "by_batch_size": sweep,
         "torch_threads": torch.get_num_threads(),

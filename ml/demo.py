@@ -42,6 +42,7 @@ DEMO_STUDIES = 600
 DEMO_DATA_SEED = 0
 DEMO_TRAIN_SEED = 0
 UNTRAINED_DISCLAIMER = "Untrained test model with random weights — not for clinical use"
+DEMO_IMAGE_SIZE = 112  # pixels a side the demo network reads
 
 
 def demo_train_config(data_dir: Path, out_dir: Path, *, progress: bool = True) -> TrainConfig:
@@ -56,7 +57,7 @@ def demo_train_config(data_dir: Path, out_dir: Path, *, progress: bool = True) -
         out_dir=Path(out_dir),
         epochs=8,
         batch_size=32,
-        image_size=112,
+        image_size=DEMO_IMAGE_SIZE,
         learning_rate=1e-3,
         patience=3,
         d_model=128,

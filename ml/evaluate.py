@@ -5,6 +5,9 @@
 ``macro_auprc``, ``ece`` (mean of per-finding ECEs) and ``per_finding``. The image-only and
 note-only figures come from the same model with the other modality masked, which is how the
 platform serves a study that lacks one.
+
+``--precision`` (default ``float32``, the reference) evaluates in another arithmetic, e.g.
+``bfloat16`` or ``auto`` to see what the platform's predictor computes on this machine.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import torch
 
 from ml.checkpoint import load_checkpoint
 from ml.dataset import DatasetError, read_labelled_set
+from ml.devices import PRECISIONS, autocast, inference_dtype, pick_device
 from ml.metrics import multilabel_report
 from ml.preprocessing import build_image_transform
 from ml.study_tensors import build_study_cache, predict_all_modes
@@ -31,13 +35,17 @@ def evaluate_checkpoint(
     *,
     device: str = "cpu",
     batch_size: int = 32,
+    precision: str = "float32",
     progress: bool = False,
 ) -> dict[str, dict[str, Any]]:
     """Metrics of the checkpoint on ``data_dir`` → ``{"fused", "image_only", "note_only"}``.
 
-    The set must have a label column for every finding of the model card.
+    The set must have a label column for every finding of the model card. ``precision`` as
+    :func:`ml.devices.inference_dtype` takes it.
     """
-    loaded = load_checkpoint(checkpoint_dir, device=device)
+    target = pick_device(device)
+    dtype = inference_dtype(target, precision)
+    loaded = load_checkpoint(checkpoint_dir, device=str(target))
     card = loaded.card
     labelled = read_labelled_set(Path(data_dir))
     missing = [f for f in card.findings if f not in labelled.findings]
@@ -45,24 +53,25 @@ def evaluate_checkpoint(
         raise DatasetError(f"{data_dir} has no label column for {', '.join(missing)}")
     columns = [labelled.findings.index(f) for f in card.findings]
     labels = labelled.label_matrix()[:, columns]
-    cache = build_study_cache(
-        loaded.model,
-        loaded.tokenizer,
-        build_image_transform(loaded.preprocessing),
-        loaded.preprocessing.image_size,
-        [s.dicom_paths for s in labelled.studies],
-        [s.note for s in labelled.studies],
-        torch.from_numpy(labels),
-        device=torch.device(device),
-        progress=progress,
-    )
-    probabilities = predict_all_modes(
-        loaded.model,
-        cache,
-        np.arange(len(labelled.studies)),
-        batch_size=batch_size,
-        device=torch.device(device),
-    )
+    with autocast(target, dtype):
+        cache = build_study_cache(
+            loaded.model,
+            loaded.tokenizer,
+            build_image_transform(loaded.preprocessing),
+            loaded.preprocessing.image_size,
+            [s.dicom_paths for s in labelled.studies],
+            [s.note for s in labelled.studies],
+            torch.from_numpy(labels),
+            device=target,
+            progress=progress,
+        )
+        probabilities = predict_all_modes(
+            loaded.model,
+            cache,
+            np.arange(len(labelled.studies)),
+            batch_size=batch_size,
+            device=target,
+        )
     thresholds = [card.thresholds[f] for f in card.findings]
     return {
         mode: multilabel_report(labels, probabilities[mode], card.findings, thresholds)
@@ -103,12 +112,19 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument(
+        "--precision",
+        default="float32",
+        choices=PRECISIONS,
+        help="arithmetic of the forward passes (default float32, the reference)",
+    )
     args = parser.parse_args(argv)
     report = evaluate_checkpoint(
         args.checkpoint,
         args.data_dir,
         device=args.device,
         batch_size=args.batch_size,
+        precision=args.precision,
         progress=not args.json,
     )
     if args.json:

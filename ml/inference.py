@@ -8,6 +8,11 @@
 
 Everything runs batched under ``torch.inference_mode()``. A study needs an image or a note (or
 both); the fusion's modality gate is forced to the modality that is present.
+
+Precision: ``"auto"`` computes in bf16 where the hardware multiplies bf16 natively (CUDA GPUs;
+CPUs with AVX512-BF16 or AMX) and in fp32 elsewhere; ``Predictor.precision`` says which was
+chosen. bf16 moves probabilities by a few thousandths (``bench/inference.py`` measures it against
+fp32); ``precision="float32"`` gives the exact path.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from pathlib import Path
 import torch
 
 from ml.checkpoint import LoadedCheckpoint, ModelCard, load_checkpoint
-from ml.devices import mixed_precision, pick_device
+from ml.devices import autocast, inference_dtype, pick_device
 from ml.preprocessing import NoteWindows, build_image_transform, note_is_present
 from ml.study_tensors import preprocess_images
 
@@ -65,7 +70,9 @@ class Predictor:
 
     card: ModelCard
 
-    def __init__(self, loaded: LoadedCheckpoint, device: torch.device) -> None:
+    def __init__(
+        self, loaded: LoadedCheckpoint, device: torch.device, precision: str = "auto"
+    ) -> None:
         self.card = loaded.card
         self.model = loaded.model
         # Convolutions run 1.4-1.8x faster on channels-last tensors on CPUs (oneDNN) and GPUs
@@ -75,6 +82,7 @@ class Predictor:
         self.preprocessing = loaded.preprocessing
         self.transform = build_image_transform(loaded.preprocessing)
         self.device = device
+        self.dtype = inference_dtype(device, precision)
         self._thresholds = [self.card.thresholds[f] for f in self.card.findings]
 
     @classmethod
@@ -83,18 +91,27 @@ class Predictor:
         checkpoint_dir: Path,
         *,
         device: str = "auto",
+        precision: str = "auto",
         text_encoder_dir: Path | None = None,
     ) -> Predictor:
         """Load ``checkpoint_dir`` (see :func:`ml.checkpoint.load_checkpoint` for the checks).
 
-        ``device`` "auto" takes CUDA when there is a GPU (predicting under bf16 autocast, fp16
-        on GPUs without bf16) and the CPU (fp32) otherwise; "cpu", "cuda:1", ... force one.
+        ``device`` "auto" takes CUDA when there is a GPU and the CPU otherwise; "cpu", "cuda:1",
+        ... force one. ``precision`` is one of :data:`ml.devices.PRECISIONS`; "auto" is bf16
+        autocast on CUDA (fp16 on GPUs without bf16) and on CPUs with native bf16, fp32 on
+        other CPUs (:func:`ml.devices.inference_dtype`).
         """
         target = pick_device(device)
+        dtype = inference_dtype(target, precision)  # refuses a bad precision before loading
         loaded = load_checkpoint(
             checkpoint_dir, device=str(target), text_encoder_dir=text_encoder_dir
         )
-        return cls(loaded, target)
+        return cls(loaded, target, str(dtype).removeprefix("torch."))
+
+    @property
+    def precision(self) -> str:
+        """The dtype predictions are computed in: "float32", "bfloat16" or "float16"."""
+        return str(self.dtype).removeprefix("torch.")
 
     def prepare(self, studies: Sequence[StudyInput]) -> PreparedBatch:
         """Preprocess a batch of studies (decoding DICOM, tokenising notes) on ``self.device``."""
@@ -129,7 +146,7 @@ class Predictor:
         predictions: list[StudyPrediction] = []
         for start in range(0, len(studies), batch_size):
             prepared = self.prepare(studies[start : start + batch_size])
-            with torch.inference_mode(), mixed_precision(self.device)[0]:
+            with torch.inference_mode(), autocast(self.device, self.dtype):
                 output = self.model.forward_windows(
                     prepared.images, prepared.image_present, prepared.windows
                 )

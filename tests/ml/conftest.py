@@ -41,9 +41,11 @@ def tiny_set(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def predictor(untrained_checkpoint: Path):
+    """The exact path (CPU, fp32): these tests compare probabilities to 1e-5. bf16 and CUDA
+    have their own tests (test_precision.py, test_cuda.py)."""
     from ml.inference import Predictor
 
-    return Predictor.load(untrained_checkpoint)
+    return Predictor.load(untrained_checkpoint, device="cpu", precision="float32")
 
 
 def _ml_source_digest() -> str:

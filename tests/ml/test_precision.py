@@ -1,0 +1,91 @@
+"""Arithmetic precision: which dtype "auto" picks, and what bf16 does to the demo model's output."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+
+from ml.dataset import read_labelled_set
+from ml.devices import cpu_has_native_bf16, inference_dtype, mixed_precision
+from ml.evaluate import evaluate_checkpoint
+from ml.inference import Predictor, StudyInput
+from ml.synthetic import generate_synthetic_set
+
+CPU = torch.device("cpu")
+
+
+def test_auto_is_bf16_only_on_cpus_that_multiply_bf16() -> None:
+    expected = torch.bfloat16 if cpu_has_native_bf16() else torch.float32
+    assert inference_dtype(CPU, "auto") == expected
+    assert inference_dtype(CPU, "float32") == torch.float32
+    assert inference_dtype(CPU, "bfloat16") == torch.bfloat16
+
+
+def test_bad_precisions_are_refused_with_the_choices() -> None:
+    with pytest.raises(ValueError, match="auto, float32, bfloat16, float16"):
+        inference_dtype(CPU, "int8")
+    with pytest.raises(ValueError, match="needs a CUDA device"):
+        inference_dtype(CPU, "float16")
+
+
+def test_training_on_the_cpu_stays_fp32() -> None:
+    _, dtype = mixed_precision(CPU)
+    assert dtype is None
+
+
+def test_predictor_refuses_a_bad_precision_before_loading(tmp_path: Path) -> None:
+    # the directory does not exist: the precision is checked first, so that is not the error
+    with pytest.raises(ValueError, match="precision must be one of"):
+        Predictor.load(tmp_path / "missing", device="cpu", precision="half")
+
+
+@pytest.fixture(scope="module")
+def held_out(tmp_path_factory: pytest.TempPathFactory) -> list[StudyInput]:
+    """24 studies from a seed the demo model never saw (synthetic, not clinical data)."""
+    root = tmp_path_factory.mktemp("precision") / "set"
+    generate_synthetic_set(root, n=24, seed=4242)
+    return [
+        StudyInput(dicom_paths=list(study.dicom_paths), note=study.note)
+        for study in read_labelled_set(root).studies
+    ]
+
+
+def test_bf16_predictions_stay_within_a_few_thousandths_of_fp32(
+    demo_checkpoint: Path, held_out: list[StudyInput]
+) -> None:
+    exact = Predictor.load(demo_checkpoint, device="cpu", precision="float32")
+    fast = Predictor.load(demo_checkpoint, device="cpu", precision="bfloat16")
+    assert (exact.precision, fast.precision) == ("float32", "bfloat16")
+    reference = exact.predict(held_out)
+    rounded = fast.predict(held_out)
+    differences = [
+        abs(a.probability - b.probability)
+        for one, other in zip(reference, rounded, strict=True)
+        for a, b in zip(one.findings, other.findings, strict=True)
+    ]
+    gates = [
+        abs(one.modality_gate["image"] - other.modality_gate["image"])
+        for one, other in zip(reference, rounded, strict=True)
+    ]
+    assert max(differences) < 0.03
+    assert sum(differences) / len(differences) < 0.005
+    assert max(gates) < 0.03
+    decisions = [
+        a.positive == b.positive
+        for one, other in zip(reference, rounded, strict=True)
+        for a, b in zip(one.findings, other.findings, strict=True)
+    ]
+    assert sum(decisions) / len(decisions) >= 0.97
+
+
+def test_evaluate_in_bf16_reports_the_same_metrics_within_rounding(
+    demo_checkpoint: Path, tmp_path: Path
+) -> None:
+    data = tmp_path / "set"
+    generate_synthetic_set(data, n=48, seed=4343)
+    exact = evaluate_checkpoint(demo_checkpoint, data)
+    rounded = evaluate_checkpoint(demo_checkpoint, data, precision="bfloat16")
+    for mode in ("fused", "image_only", "note_only"):
+        assert rounded[mode]["macro_auroc"] == pytest.approx(exact[mode]["macro_auroc"], abs=0.02)
