@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 from consilium.runtime import (
     REPO_ROOT,
@@ -199,6 +200,14 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 MODELS_DIR = Path(env.str("MODELS_DIR", default=str(VAR_DIR / "models")))
 ML_DEVICE = env.str("ML_DEVICE", default="cpu")
 ML_BATCH_SIZE = env.int("ML_BATCH_SIZE", default=32)
+# Arithmetic of predictions: "auto" is bf16 on CUDA and on CPUs that multiply bf16 natively
+# (AVX512-BF16, AMX), fp32 elsewhere; "float32" forces the exact path (ml.devices).
+ML_PRECISIONS = ("auto", "float32", "bfloat16", "float16")  # ml.devices.PRECISIONS
+ML_PRECISION = env.str("ML_PRECISION", default="auto")
+if ML_PRECISION not in ML_PRECISIONS:
+    raise ImproperlyConfigured(
+        f"ML_PRECISION must be one of {', '.join(ML_PRECISIONS)}; got {ML_PRECISION!r}"
+    )
 # A study with no new instance or note for this long is "stable"; a site's auto_analysis policy
 # then queues its analysis without a request.
 STUDY_STABLE_SECONDS = env.int("STUDY_STABLE_SECONDS", default=30)

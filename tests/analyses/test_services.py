@@ -50,6 +50,49 @@ def test_execute_twice_leaves_one_set_of_predictions(uploaded_study, active_mode
     assert set(gate) == {"image", "note"} and abs(gate["image"] + gate["note"] - 1) < 1e-5
 
 
+def test_an_analysis_records_the_device_and_arithmetic_it_ran_with(
+    uploaded_study, active_model, settings
+) -> None:
+    from ml.devices import PRECISIONS, inference_dtype
+
+    assert settings.ML_PRECISIONS == PRECISIONS  # the settings check names ml's choices
+    site, _, _ = uploaded_study
+    analysis, _ = analysis_request(site=site, actor=None, study=study_of(site))
+    analysis_execute(analysis_id=str(analysis.pk), worker="w1")
+    analysis.refresh_from_db()
+    import torch
+
+    expected = inference_dtype(torch.device(settings.ML_DEVICE), settings.ML_PRECISION)
+    assert analysis.input_summary["inference"] == {
+        "device": settings.ML_DEVICE,
+        "precision": str(expected).removeprefix("torch."),
+    }
+
+
+def test_an_unknown_precision_stops_the_settings_with_the_choices(tmp_path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        env={
+            **os.environ,
+            "ML_PRECISION": "int4",
+            "DJANGO_SETTINGS_MODULE": "consilium.settings",
+            "VAR_DIR": str(tmp_path),
+            "PYTHONPATH": os.pathsep.join(sys.path),
+        },
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "ML_PRECISION must be one of auto, float32, bfloat16, float16; got 'int4'" in (
+        result.stderr
+    )
+
+
 def test_a_redelivered_running_analysis_is_finished_once(uploaded_study, active_model) -> None:
     site, _, _ = uploaded_study
     analysis, _ = analysis_request(site=site, actor=None, study=study_of(site))

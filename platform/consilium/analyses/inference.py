@@ -38,6 +38,7 @@ class FindingScore:
 class StudyScores:
     findings: list[FindingScore]
     modality_gate: dict[str, float]
+    computed_with: dict[str, str]  # {"device": "cpu", "precision": "bfloat16"}
 
 
 def _predictor(checkpoint_dir: str):
@@ -46,7 +47,9 @@ def _predictor(checkpoint_dir: str):
     with _lock:
         predictor = _predictors.get(checkpoint_dir)
         if predictor is None:
-            predictor = Predictor.load(Path(checkpoint_dir), device=settings.ML_DEVICE)
+            predictor = Predictor.load(
+                Path(checkpoint_dir), device=settings.ML_DEVICE, precision=settings.ML_PRECISION
+            )
             _predictors[checkpoint_dir] = predictor
     return predictor
 
@@ -89,6 +92,7 @@ def study_predict(*, checkpoint_dir: str, dicom_paths: list[Path], note: str | N
             for item in prediction.findings
         ],
         modality_gate={key: float(value) for key, value in prediction.modality_gate.items()},
+        computed_with={"device": str(predictor.device), "precision": predictor.precision},
     )
 
 

@@ -155,7 +155,7 @@ def analysis_execute(*, analysis_id: str, worker: str) -> None:
             analysis=analysis,
             status=AnalysisStatus.SUCCEEDED,
             modality_gate=scores.modality_gate,
-            input_summary=inputs.summary,
+            input_summary={**inputs.summary, "inference": scores.computed_with},
             error="",
             finished_at=timezone.now(),
         )
