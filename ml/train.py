@@ -35,7 +35,7 @@ from ml import __version__
 from ml.augmentation import augment_images, modality_dropout
 from ml.checkpoint import ModelCard, TextEncoderCard, read_model_card, write_checkpoint
 from ml.dataset import labelled_set_sha256, read_labelled_set
-from ml.devices import mixed_precision, pick_device
+from ml.devices import PRECISIONS, inference_dtype, mixed_precision, pick_device
 from ml.encoders import (
     TextEncoder,
     load_text_encoder,
@@ -96,6 +96,7 @@ class TrainConfig:
     max_pos_weight: float = 10.0
     time_budget_s: float | None = None
     device: str = "auto"
+    precision: str = "auto"  # ml.devices.mixed_precision: bf16 autocast where it is native
     model_name: str = "consilium-findings"
     model_version: str = "1"
     recipe: str = "custom"
@@ -179,7 +180,7 @@ def _optimisation(
         pct_start=config.warmup_fraction,
         anneal_strategy="cos",
     )
-    autocast, amp_dtype = mixed_precision(device)
+    autocast, amp_dtype = mixed_precision(device, config.precision)
     return Optimisation(
         optimizer=optimizer,
         scheduler=scheduler,
@@ -362,6 +363,7 @@ def train(config: TrainConfig) -> TrainResult:
             "calibration": "head bias corrected by -log(pos_weight) after training",
             "threshold_method": "F1-optimal on the validation split",
             "device": device.type,
+            "precision": str(inference_dtype(device, config.precision)).removeprefix("torch."),
             "torch_version": torch.__version__,
             "wall_clock_s": round(wall_clock, 1),
             "history": state.history,
@@ -425,6 +427,11 @@ def _parse_args(argv: list[str] | None) -> tuple[TrainConfig, bool]:
         "--time-budget", type=float, dest="time_budget_s", help="stop after this many seconds"
     )
     parser.add_argument("--device", help="auto (default), cpu, cuda, cuda:1, ...")
+    parser.add_argument(
+        "--precision",
+        choices=PRECISIONS,
+        help="autocast dtype; auto (default): bf16 on CUDA and on CPUs with native bf16",
+    )
     parser.add_argument("--name", dest="model_name")
     parser.add_argument("--version", dest="model_version")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
@@ -439,7 +446,8 @@ def _parse_args(argv: list[str] | None) -> tuple[TrainConfig, bool]:
         name: getattr(args, name)
         for name in (
             "epochs", "image_size", "batch_size", "seed", "learning_rate", "image_encoder",
-            "text_encoder_dir", "time_budget_s", "device", "model_name", "model_version",
+            "text_encoder_dir", "time_budget_s", "device", "precision", "model_name",
+            "model_version",
         )
         if getattr(args, name) is not None
     }  # fmt: skip

@@ -30,9 +30,13 @@ def test_bad_precisions_are_refused_with_the_choices() -> None:
         inference_dtype(CPU, "float16")
 
 
-def test_training_on_the_cpu_stays_fp32() -> None:
+def test_training_autocasts_where_inference_would() -> None:
     _, dtype = mixed_precision(CPU)
+    assert dtype == (torch.bfloat16 if cpu_has_native_bf16() else None)
+    context, dtype = mixed_precision(CPU, "float32")
     assert dtype is None
+    with context:
+        assert not torch.is_autocast_enabled("cpu")
 
 
 def test_predictor_refuses_a_bad_precision_before_loading(tmp_path: Path) -> None:

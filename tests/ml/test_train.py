@@ -54,6 +54,7 @@ def test_checkpoint_records_the_run(trained, tiny_set: Path) -> None:
     assert card.preprocessing["image_size"] == 32
     assert card.training["n_train"] == 18 and card.training["n_validation"] == 6
     assert len(card.training["data_sha256"]) == 64
+    assert card.training["precision"] in ("float32", "bfloat16")  # what "auto" resolved to
     assert set(card.metrics["validation"]) == {"fused", "image_only", "note_only"}
     assert not (trained.checkpoint_dir / STATE_FILE).exists()
     predictor = Predictor.load(trained.checkpoint_dir)
