@@ -40,6 +40,18 @@ def tiny_set(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def tiny_studies(tiny_set: Path) -> list:
+    """The tiny set's studies as :class:`~ml.inference.StudyInput`s, in ``labels.csv`` order."""
+    from ml.dataset import read_labelled_set
+    from ml.inference import StudyInput
+
+    return [
+        StudyInput(dicom_paths=list(study.dicom_paths), note=study.note)
+        for study in read_labelled_set(tiny_set).studies
+    ]
+
+
+@pytest.fixture(scope="session")
 def predictor(untrained_checkpoint: Path):
     """The exact path (CPU, fp32): these tests compare probabilities to 1e-5. bf16 and CUDA
     have their own tests (test_precision.py, test_cuda.py)."""

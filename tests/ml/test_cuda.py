@@ -6,7 +6,6 @@ Skipped where there is no CUDA device (CI has none); run on a GPU machine with
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import pytest
@@ -21,22 +20,10 @@ from ml.train import TrainConfig, train
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
 
 
-def _studies(data_dir: Path, count: int) -> list[StudyInput]:
-    with (data_dir / "labels.csv").open() as handle:
-        rows = list(csv.DictReader(handle))[:count]
-    return [
-        StudyInput(
-            dicom_paths=[data_dir / row["dicom_path"]],
-            note=(data_dir / row["note_path"]).read_text(),
-        )
-        for row in rows
-    ]
-
-
 def test_cuda_predictions_match_the_cpu_within_bf16_rounding(
-    untrained_checkpoint: Path, tiny_set: Path
+    untrained_checkpoint: Path, tiny_studies: list
 ) -> None:
-    studies = _studies(tiny_set, 8)
+    studies = tiny_studies[:8]
     studies[2] = StudyInput(dicom_paths=studies[2].dicom_paths, note=None)
     studies[5] = StudyInput(dicom_paths=[], note=studies[5].note)
     gpu = Predictor.load(untrained_checkpoint, device="cuda")
@@ -53,10 +40,10 @@ def test_cuda_predictions_match_the_cpu_within_bf16_rounding(
 
 
 def test_cuda_batched_equals_one_by_one_within_rounding(
-    untrained_checkpoint: Path, tiny_set: Path
+    untrained_checkpoint: Path, tiny_studies: list
 ) -> None:
     gpu = Predictor.load(untrained_checkpoint, device="cuda")
-    studies = _studies(tiny_set, 6)
+    studies = tiny_studies[:6]
     batched = gpu.predict(studies, batch_size=32)
     single = [gpu.predict([study])[0] for study in studies]
     for one, other in zip(batched, single, strict=True):
@@ -65,7 +52,7 @@ def test_cuda_batched_equals_one_by_one_within_rounding(
 
 
 def test_mixed_precision_training_on_cuda_pins_batches_and_lowers_the_loss(
-    tiny_set: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tiny_set: Path, tiny_studies: list, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     pinned: list[bool] = []
     real_pin = ml.study_tensors.Batch.pin_memory
@@ -101,14 +88,14 @@ def test_mixed_precision_training_on_cuda_pins_batches_and_lowers_the_loss(
     assert card.training["device"] == "cuda"
     # the checkpoint is device-independent: it loads and predicts on the CPU
     on_cpu = Predictor.load(result.checkpoint_dir, device="cpu", precision="float32")
-    [prediction] = on_cpu.predict(_studies(tiny_set, 1))
+    [prediction] = on_cpu.predict(tiny_studies[:1])
     assert len(prediction.findings) == len(card.findings)
 
 
-def test_explanations_on_cuda_are_complete(untrained_checkpoint: Path, tiny_set: Path) -> None:
+def test_explanations_on_cuda_are_complete(untrained_checkpoint: Path, tiny_studies: list) -> None:
     gpu = Predictor.load(untrained_checkpoint, device="cuda")
     explainer = Explainer(gpu, ExplainSettings(word_steps=8, modality_steps=32, random_draws=3))
-    [study] = _studies(tiny_set, 1)
+    [study] = tiny_studies[:1]
     explained = explainer.explain(study, ["effusion", "copd"])
     assert [e.finding for e in explained] == ["effusion", "copd"]
     for explanation in explained:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import pytest
@@ -13,20 +12,8 @@ from ml.preprocessing import ImageDecodeError
 from ml.synthetic import FINDINGS
 
 
-def _studies(tiny_set: Path, count: int) -> list[StudyInput]:
-    with (tiny_set / "labels.csv").open() as handle:
-        rows = list(csv.DictReader(handle))[:count]
-    return [
-        StudyInput(
-            dicom_paths=[tiny_set / row["dicom_path"]],
-            note=(tiny_set / row["note_path"]).read_text(),
-        )
-        for row in rows
-    ]
-
-
-def test_predictions_follow_the_card(predictor: Predictor, tiny_set: Path) -> None:
-    [prediction] = predictor.predict(_studies(tiny_set, 1))
+def test_predictions_follow_the_card(predictor: Predictor, tiny_studies: list) -> None:
+    [prediction] = predictor.predict(tiny_studies[:1])
     assert isinstance(prediction, StudyPrediction)
     assert [f.finding for f in prediction.findings] == list(predictor.card.findings)
     assert list(predictor.card.findings) == list(FINDINGS)
@@ -39,8 +26,8 @@ def test_predictions_follow_the_card(predictor: Predictor, tiny_set: Path) -> No
     assert prediction.modality_gate["image"] + prediction.modality_gate["note"] == pytest.approx(1)
 
 
-def test_batched_equals_one_by_one(predictor: Predictor, tiny_set: Path) -> None:
-    studies = _studies(tiny_set, 5)
+def test_batched_equals_one_by_one(predictor: Predictor, tiny_studies: list) -> None:
+    studies = tiny_studies[:5]
     studies[1] = StudyInput(dicom_paths=studies[1].dicom_paths, note=None)
     studies[3] = StudyInput(dicom_paths=[], note=studies[3].note)
     batched = predictor.predict(studies, batch_size=32)
@@ -51,8 +38,8 @@ def test_batched_equals_one_by_one(predictor: Predictor, tiny_set: Path) -> None
         assert one.modality_gate["image"] == pytest.approx(other.modality_gate["image"], abs=1e-5)
 
 
-def test_missing_modalities_force_the_gate(predictor: Predictor, tiny_set: Path) -> None:
-    study = _studies(tiny_set, 1)[0]
+def test_missing_modalities_force_the_gate(predictor: Predictor, tiny_studies: list) -> None:
+    study = tiny_studies[0]
     image_only, note_only, blank_note = predictor.predict(
         [
             StudyInput(dicom_paths=study.dicom_paths, note=None),
@@ -111,12 +98,12 @@ def test_long_note_is_windowed_not_truncated(predictor: Predictor) -> None:
 
 
 def test_channels_last_images_give_the_same_probabilities(
-    predictor: Predictor, tiny_set: Path
+    predictor: Predictor, tiny_studies: list
 ) -> None:
     """The predictor stores images channels-last for speed; the numbers must not change."""
     import torch
 
-    studies = _studies(tiny_set, 4)
+    studies = tiny_studies[:4]
     prepared = predictor.prepare(studies)
     assert prepared.images.is_contiguous(memory_format=torch.channels_last)
     fast = predictor.predict(studies, batch_size=4)
