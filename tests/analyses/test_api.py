@@ -42,6 +42,8 @@ def test_create_and_read_an_analysis(client, uploaded_study, active_model) -> No
         "modality_contributions",
     }
     assert "report_url" in body and "not a diagnosis" in body["disclaimer"]
+    assert set(body["computed_with"]) == {"device", "precision"}
+    assert body["computed_with"]["precision"] in ("float32", "bfloat16")
     assert AuditEvent.objects.filter(action="analysis.requested").count() == 2
     assert AuditEvent.objects.filter(action="analysis.viewed").count() == 1
 

@@ -93,6 +93,17 @@ def study_with_explanation(uploaded_study, active_model) -> tuple[Study, Analysi
 
 
 @pytest.mark.django_db
+def test_the_study_page_says_where_and_in_what_arithmetic_the_model_ran(
+    client, study_with_explanation
+) -> None:
+    study, analysis = study_with_explanation
+    client.force_login(user_create(site=study.site, username="reader", password="long-pass-1"))
+    ran = analysis.input_summary["inference"]
+    page = client.get(f"/studies/{study.pk}/").content.decode()
+    assert f"computed on {ran['device']} in {ran['precision']}" in page
+
+
+@pytest.mark.django_db
 def test_the_manifest_lists_series_the_key_image_and_heat_maps(
     client, study_with_explanation
 ) -> None:

@@ -43,6 +43,14 @@ class ModelRefSerializer(serializers.Serializer):
     version = serializers.CharField()
 
 
+class ComputedWithSerializer(serializers.Serializer):
+    device = serializers.CharField(help_text='Where the model ran, e.g. "cpu" or "cuda".')
+    precision = serializers.ChoiceField(
+        choices=["float32", "bfloat16", "float16"],
+        help_text="The arithmetic of the forward pass (ML_PRECISION as resolved on the worker).",
+    )
+
+
 class AnalysisSerializer(serializers.Serializer):
     id = serializers.UUIDField()
     status = serializers.ChoiceField(choices=["queued", "running", "succeeded", "failed"])
@@ -53,6 +61,9 @@ class AnalysisSerializer(serializers.Serializer):
     predictions = PredictionSerializer(many=True)
     modality_gate = ModalityContributionsSerializer(
         allow_null=True, help_text="The model's own gate values."
+    )
+    computed_with = ComputedWithSerializer(
+        allow_null=True, help_text="Device and precision of the prediction, once it succeeded."
     )
     explanation = ExplanationSerializer()
     report_url = serializers.URLField(
@@ -97,6 +108,7 @@ def analysis_representation(
             for prediction in analysis.predictions.all()
         ],
         "modality_gate": gate,
+        "computed_with": (analysis.input_summary or {}).get("inference") if succeeded else None,
         "explanation": explanation_representation(analysis, explanations, absolute),
         "report_url": absolute(analysis_report_url(analysis)) if succeeded else None,
         "created_at": analysis.created_at,
