@@ -101,6 +101,15 @@ def test_the_study_page_says_where_and_in_what_arithmetic_the_model_ran(
     ran = analysis.input_summary["inference"]
     page = client.get(f"/studies/{study.pk}/").content.decode()
     assert f"computed on {ran['device']} in {ran['precision']}" in page
+    # the explanation's header repeats the prediction's probability, not the explainer's fp32 one
+    from django.template.defaultfilters import floatformat
+
+    predicted = {p.finding: p.probability for p in analysis.predictions.all()}
+    explained = list(analysis.explanations.all())
+    assert explained
+    for explanation in explained:
+        header = f"{explanation.finding} · p = {floatformat(predicted[explanation.finding], 3)}"
+        assert header in page
 
 
 @pytest.mark.django_db

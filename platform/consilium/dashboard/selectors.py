@@ -21,6 +21,9 @@ class ExplanationCard:
     """One finding's explanation as the study page draws it."""
 
     explanation: Explanation
+    # the analysis' probability of the finding: the explainer recomputes it in fp32, which can
+    # differ from a bf16 prediction in the third decimal; the page shows the prediction's
+    probability: float | None = None
 
     @cached_property
     def segments(self) -> list[NoteSegment]:
@@ -77,7 +80,13 @@ def _analysis_view(analysis: Analysis) -> AnalysisView:
     asked = {explanation.finding for explanation in explanations}
     return AnalysisView(
         analysis=analysis,
-        explanations=[ExplanationCard(explanation=explanation) for explanation in explanations],
+        explanations=[
+            ExplanationCard(
+                explanation=explanation,
+                probability=probability.get(explanation.finding, explanation.probability),
+            )
+            for explanation in explanations
+        ],
         explanation_status=explanations_status(analysis=analysis, explanations=explanations),
         explainable=[p.finding for p in analysis.predictions.all() if p.finding not in asked],
     )
