@@ -11,12 +11,10 @@ from django.urls import get_resolver, reverse
 
 from consilium.accounts.models import Role
 from consilium.accounts.services import site_get_or_create, user_create
-from consilium.analyses.services import analysis_execute, analysis_request
 from consilium.audit.models import AuditEvent
 from consilium.feedback.models import FindingLabel
 from consilium.imaging.models import Instance
-from consilium.imaging.selectors import study_get_by_uid
-from tests.explanations.explanation_support import explain_inline, top_finding
+from tests.explanations.explanation_support import analysed_and_explained
 
 pytestmark = pytest.mark.django_db
 
@@ -54,11 +52,7 @@ def test_every_route_has_an_isolation_case() -> None:
 def site_a(uploaded_study, active_model) -> dict:
     """Site A ("north"): an analysed, explained study with feedback from its engineer."""
     site, _, sent_uid = uploaded_study
-    study = study_get_by_uid(site=site, uid=sent_uid)
-    analysis, _ = analysis_request(site=site, actor=None, study=study)
-    analysis_execute(analysis_id=str(analysis.pk), worker="inline")
-    analysis.refresh_from_db()
-    explanation = explain_inline(analysis, top_finding(analysis))
+    study, analysis, explanation = analysed_and_explained(site, sent_uid)
     engineer = user_create(site=site, username="a-eng", password="long-pass-1", role="ml_engineer")
     from consilium.feedback.services import feedback_submit
 

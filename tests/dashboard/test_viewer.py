@@ -19,7 +19,11 @@ from consilium.imaging.frames import frame_pixels
 from consilium.imaging.models import Instance, Study
 from consilium.imaging.rendering import RenderError
 from consilium.imaging.selectors import study_get_by_uid
-from tests.explanations.explanation_support import explain_inline, top_finding
+from tests.explanations.explanation_support import (
+    analysed_and_explained,
+    explain_inline,
+    top_finding,
+)
 
 
 def decode(payload: bytes) -> tuple[dict, np.ndarray]:
@@ -84,11 +88,7 @@ def test_multi_frame_instances_give_each_frame_and_refuse_one_past_the_end() -> 
 @pytest.fixture
 def study_with_explanation(uploaded_study, active_model) -> tuple[Study, Analysis]:
     site, _, sent_uid = uploaded_study
-    study = study_get_by_uid(site=site, uid=sent_uid)
-    analysis, _ = analysis_request(site=site, actor=None, study=study)
-    analysis_execute(analysis_id=str(analysis.pk), worker="inline")
-    analysis.refresh_from_db()
-    explain_inline(analysis, top_finding(analysis))
+    study, analysis, _ = analysed_and_explained(site, sent_uid)
     return study, analysis
 
 

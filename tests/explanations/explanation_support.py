@@ -7,9 +7,13 @@ import io
 import pypdfium2
 from PIL import Image
 
+from consilium.accounts.models import Site
 from consilium.analyses.models import Analysis
+from consilium.analyses.services import analysis_execute, analysis_request
 from consilium.explanations.models import Explanation
 from consilium.explanations.services import explanation_execute, explanations_request
+from consilium.imaging.models import Study
+from consilium.imaging.selectors import study_get_by_uid
 
 
 def top_finding(analysis: Analysis) -> str:
@@ -24,6 +28,15 @@ def explain_inline(analysis: Analysis, finding: str) -> Explanation:
     )
     explanation.refresh_from_db()
     return explanation
+
+
+def analysed_and_explained(site: Site, sent_uid: str) -> tuple[Study, Analysis, Explanation]:
+    """The uploaded study, analysed inline, with its most probable finding explained inline."""
+    study = study_get_by_uid(site=site, uid=sent_uid)
+    analysis, _ = analysis_request(site=site, actor=None, study=study)
+    analysis_execute(analysis_id=str(analysis.pk), worker="inline")
+    analysis.refresh_from_db()
+    return study, analysis, explain_inline(analysis, top_finding(analysis))
 
 
 def png_size(content: bytes, mode: str | None = None) -> tuple[int, int]:

@@ -6,11 +6,9 @@ import pytest
 from django.core.files.storage import default_storage
 from django.db import transaction
 
-from consilium.analyses.services import analysis_execute, analysis_request
 from consilium.explanations.models import ARTIFACT_KINDS
 from consilium.imaging.models import Instance, Study
-from consilium.imaging.selectors import study_get_by_uid
-from tests.explanations.explanation_support import explain_inline, top_finding
+from tests.explanations.explanation_support import analysed_and_explained
 
 
 @pytest.mark.django_db
@@ -18,11 +16,7 @@ def test_a_deleted_study_leaves_no_files_behind(
     uploaded_study, active_model, django_capture_on_commit_callbacks
 ) -> None:
     site, _, sent_uid = uploaded_study
-    study = study_get_by_uid(site=site, uid=sent_uid)
-    analysis, _ = analysis_request(site=site, actor=None, study=study)
-    analysis_execute(analysis_id=str(analysis.pk), worker="inline")
-    analysis.refresh_from_db()
-    explanation = explain_inline(analysis, top_finding(analysis))
+    study, _, explanation = analysed_and_explained(site, sent_uid)
     files = [i.file.name for i in Instance.objects.filter(series__study=study)]
     files += [explanation.artifact_path(kind) for kind in ARTIFACT_KINDS]
     files = [name for name in files if name]
