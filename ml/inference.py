@@ -102,11 +102,11 @@ class Predictor:
         other CPUs (:func:`ml.devices.inference_dtype`).
         """
         target = pick_device(device)
-        dtype = inference_dtype(target, precision)  # refuses a bad precision before loading
+        inference_dtype(target, precision)  # refuses a bad precision before loading
         loaded = load_checkpoint(
             checkpoint_dir, device=str(target), text_encoder_dir=text_encoder_dir
         )
-        return cls(loaded, target, str(dtype).removeprefix("torch."))
+        return cls(loaded, target, precision)
 
     @property
     def precision(self) -> str:
