@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 import torch
+from monai.config.type_definitions import NdarrayOrTensor
 from monai.data import get_track_meta, set_track_meta
 from monai.transforms import (
     Compose,
@@ -21,6 +22,7 @@ from monai.transforms import (
     NormalizeIntensity,
     Resize,
     ResizeWithPadOrCrop,
+    ScaleIntensityRange,
     ScaleIntensityRangePercentiles,
     Transform,
 )
@@ -106,10 +108,7 @@ def build_image_transform(config: PreprocessingConfig) -> Compose:
             LoadDicomStudy(frame_policy=config.frame_policy),
             # area interpolation averages when shrinking, so thin structures are not aliased
             Resize(spatial_size=size, size_mode="longest", mode="area"),
-            # MONAI takes percentiles of a tensor with torch.quantile, which sorts: 1.8 ms for the
-            # two of a 112 px image, against 0.08 ms for np.percentile's selection; same values
-            EnsureType(data_type="numpy", dtype=np.float32, track_meta=False),
-            ScaleIntensityRangePercentiles(
+            NumpyPercentileScaling(
                 lower=config.lower_percentile,
                 upper=config.upper_percentile,
                 b_min=0.0,
@@ -125,6 +124,25 @@ def build_image_transform(config: PreprocessingConfig) -> Compose:
         ],
         map_items=False,  # the input is one study's list of paths, not a batch of items
     )
+
+
+class NumpyPercentileScaling(ScaleIntensityRangePercentiles):
+    """MONAI's ``ScaleIntensityRangePercentiles`` (absolute, not channel-wise) with the
+    percentiles taken by numpy.
+
+    MONAI takes the percentiles of a tensor with ``torch.quantile``, which sorts the image: about
+    2 ms a study for the two of a 112 px image, against 0.1 ms for ``np.percentile``'s selection.
+    The results agree with the quantile path to 1e-5. (MONAI 1.6 turns numpy input into a tensor
+    first, so converting the image to numpy before this step is no longer enough.)
+    """
+
+    def _normalize(self, img: NdarrayOrTensor) -> NdarrayOrTensor:
+        values = img.numpy(force=True) if isinstance(img, torch.Tensor) else np.asarray(img)
+        low, high = (float(v) for v in np.percentile(values, (self.lower, self.upper)))
+        scale = ScaleIntensityRange(
+            a_min=low, a_max=high, b_min=self.b_min, b_max=self.b_max, clip=self.clip
+        )
+        return scale(img)
 
 
 @contextlib.contextmanager
