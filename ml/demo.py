@@ -42,11 +42,11 @@ DEMO_STUDIES = 600
 DEMO_DATA_SEED = 0
 DEMO_TRAIN_SEED = 0
 UNTRAINED_DISCLAIMER = "Untrained test model with random weights — not for clinical use"
-DEMO_IMAGE_SIZE = 112  # pixels a side the demo network reads
+DEMO_IMAGE_SIZE = 96  # pixels a side the demo network reads
 
 
 def demo_train_config(data_dir: Path, out_dir: Path, *, progress: bool = True) -> TrainConfig:
-    """The demo recipe: DenseNet121 at 112 px, frozen MiniLM with cached features, 8 epochs.
+    """The demo recipe: DenseNet121 at 96 px, frozen MiniLM with cached features, 6 epochs.
 
     Sized to finish in about four minutes on a two-core CPU; every setting lands in the card.
     """
@@ -55,7 +55,7 @@ def demo_train_config(data_dir: Path, out_dir: Path, *, progress: bool = True) -
     return TrainConfig(
         data_dir=Path(data_dir),
         out_dir=Path(out_dir),
-        epochs=8,
+        epochs=6,
         batch_size=32,
         image_size=DEMO_IMAGE_SIZE,
         learning_rate=1e-3,

@@ -208,6 +208,7 @@ def _train_epoch(
         images = batch.images.to(device, non_blocking=True)
         if config.augment:
             images = augment_images(images, run.generator)
+        images = images.contiguous(memory_format=torch.channels_last)
         labels = batch.labels.to(device, non_blocking=True)
         tokens, mask = note_inputs(model, batch, device)
         image_present, note_present = modality_dropout(
@@ -264,6 +265,9 @@ def train(config: TrainConfig) -> TrainResult:
         config.text_encoder_dir, max_tokens=config.max_note_tokens
     )
     model = ConsiliumNet(model_config, text_encoder).to(device)
+    # Convolutions train about 1.3x faster on channels-last tensors on CPUs (oneDNN) and GPUs
+    # (cuDNN); the weights are the same numbers, only stored in another order.
+    model.image_encoder.to(memory_format=torch.channels_last)
     cache = build_study_cache(
         model,
         tokenizer,
