@@ -69,31 +69,57 @@ def key_image(dicom_paths: list[Path]) -> Path | None:
         return None
 
 
-def study_predict(*, checkpoint_dir: str, dicom_paths: list[Path], note: str | None) -> StudyScores:
-    """Run the model on one study's de-identified files and note."""
+@dataclass(frozen=True)
+class StudyFiles:
+    """What the model reads of one study: its de-identified instance files and its note."""
+
+    dicom_paths: list[Path]
+    note: str | None
+
+
+def studies_predict(
+    *, checkpoint_dir: str, studies: list[StudyFiles]
+) -> list[StudyScores | InferenceInputError]:
+    """Run the model on several studies in one batch; one result per study, in order.
+
+    A study whose image cannot be decoded gets an :class:`InferenceInputError` in its place and
+    the others are still predicted: the model names only the first bad file, so such a batch is
+    run again one study at a time.
+    """
     from ml.inference import StudyInput
     from ml.preprocessing import ImageDecodeError
 
     predictor = _predictor(checkpoint_dir)
     try:
-        (prediction,) = predictor.predict(
-            [StudyInput(dicom_paths=dicom_paths, note=note)], batch_size=settings.ML_BATCH_SIZE
+        predictions = predictor.predict(
+            [StudyInput(dicom_paths=s.dicom_paths, note=s.note) for s in studies],
+            batch_size=settings.ML_BATCH_SIZE,
         )
     except ImageDecodeError as error:
-        raise InferenceInputError(f"An image of the study could not be decoded: {error}") from error
-    return StudyScores(
-        findings=[
-            FindingScore(
-                finding=item.finding,
-                probability=float(item.probability),
-                threshold=float(item.threshold),
-                positive=bool(item.positive),
-            )
-            for item in prediction.findings
-        ],
-        modality_gate={key: float(value) for key, value in prediction.modality_gate.items()},
-        computed_with={"device": str(predictor.device), "precision": predictor.precision},
-    )
+        if len(studies) == 1:
+            return [InferenceInputError(f"An image of the study could not be decoded: {error}")]
+        return [
+            result
+            for study in studies
+            for result in studies_predict(checkpoint_dir=checkpoint_dir, studies=[study])
+        ]
+    computed_with = {"device": str(predictor.device), "precision": predictor.precision}
+    return [
+        StudyScores(
+            findings=[
+                FindingScore(
+                    finding=item.finding,
+                    probability=float(item.probability),
+                    threshold=float(item.threshold),
+                    positive=bool(item.positive),
+                )
+                for item in prediction.findings
+            ],
+            modality_gate={key: float(value) for key, value in prediction.modality_gate.items()},
+            computed_with=computed_with,
+        )
+        for prediction in predictions
+    ]
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,11 @@ class Analysis(models.Model):
     attempt = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True)
     worker = models.CharField(max_length=200, blank=True, help_text="Celery hostname running it.")
+    claimed_by = models.CharField(
+        max_length=255,
+        blank=True,
+        help_text="The task whose batch runs it; other deliveries leave it to that task.",
+    )
     modality_gate = models.JSONField(default=dict, blank=True)
     input_summary = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -14,7 +15,13 @@ from django.db.models import Q
 from django.utils import timezone
 
 from consilium.accounts.models import AutoAnalysis, Site
-from consilium.analyses.inference import InferenceInputError, key_image, study_predict
+from consilium.analyses.inference import (
+    InferenceInputError,
+    StudyFiles,
+    StudyScores,
+    key_image,
+    studies_predict,
+)
 from consilium.analyses.models import Analysis, AnalysisStatus, Prediction
 from consilium.audit.models import Action
 from consilium.audit.services import Actor, audit_record
@@ -76,11 +83,10 @@ def _local_path(name: str) -> Path:
 
 
 @dataclass(frozen=True)
-class StudyInputs:
-    """What the model reads of a study: its decodable instance files and its notes, joined."""
+class StudyInputs(StudyFiles):
+    """What the model reads of a study (its decodable instance files and its notes, joined),
+    and a summary of them for the analysis record."""
 
-    dicom_paths: list[Path]
-    note: str | None
     summary: dict[str, object]
 
 
@@ -106,36 +112,87 @@ def study_inputs(study: Study) -> StudyInputs:
     )
 
 
-def analysis_execute(*, analysis_id: str, worker: str) -> None:
-    """Run one analysis; safe to call twice or after a crash (the status says what is left)."""
+def analysis_execute(*, analysis_id: str, worker: str, claim: str = "") -> None:
+    """Run one analysis, and in the same batch up to ``ML_BATCH_SIZE - 1`` other queued analyses
+    of the same model (oldest first): a backlog is predicted batch by batch, which is faster a
+    study (1.6-2.3x on two CPU cores, 4x on an H100; ``bench/inference.py`` measures it).
+
+    ``claim`` names the caller (the task id; a fresh token if empty). Safe to call twice or after
+    a crash (the status says what is left): a delivery of an analysis that another batch claimed
+    less than ``ANALYSIS_CLAIM_SECONDS`` ago returns at once; the same claim, redelivered after
+    its worker died, takes back the analyses it had claimed.
+    """
+    claim = claim or f"inline-{uuid.uuid4().hex}"
+    batch = _analyses_claim(analysis_id=analysis_id, worker=worker, claim=claim)
+    if not batch:
+        return
+    runnable: list[tuple[Analysis, StudyInputs]] = []
+    for analysis in batch:
+        inputs = study_inputs(analysis.study)
+        if inputs.dicom_paths or inputs.note:
+            runnable.append((analysis, inputs))
+        else:
+            _finish_failed(
+                analysis_id=str(analysis.pk),
+                error="The study has no decodable images and no notes.",
+            )
+    if not runnable:
+        return
+    # A batch holds one model version's analyses, so they share one checkpoint.
+    results = studies_predict(
+        checkpoint_dir=batch[0].model_version.checkpoint_dir,
+        studies=[inputs for _, inputs in runnable],
+    )
+    for (analysis, inputs), result in zip(runnable, results, strict=True):
+        if isinstance(result, InferenceInputError):
+            _finish_failed(analysis_id=str(analysis.pk), error=str(result))
+        else:
+            _finish_succeeded(analysis_id=str(analysis.pk), inputs=inputs, scores=result)
+
+
+def _analyses_claim(*, analysis_id: str, worker: str, claim: str) -> list[Analysis]:
+    """Mark the analysis and its batch-mates running under ``claim``; [] when there is nothing
+    to do (finished, gone, or another live batch has it)."""
     with transaction.atomic():
         analysis = (
-            Analysis.objects.select_for_update()
+            Analysis.objects.select_for_update(of=("self",))
             .select_related("study", "model_version")
             .filter(pk=analysis_id)
             .first()
         )
-        if analysis is None or analysis.is_finished:
-            return
-        analysis_update_status(
-            analysis=analysis,
-            status=AnalysisStatus.RUNNING,
-            attempt=analysis.attempt + 1,
-            worker=worker,
-            started_at=timezone.now(),
+        if analysis is None or analysis.is_finished or _held_by_another_batch(analysis, claim):
+            return []
+        mates = list(
+            Analysis.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("study", "model_version")
+            .filter(model_version_id=analysis.model_version_id)
+            .filter(
+                Q(status=AnalysisStatus.QUEUED) | Q(status=AnalysisStatus.RUNNING, claimed_by=claim)
+            )
+            .exclude(pk=analysis.pk)
+            .order_by("created_at", "id")[: settings.ML_BATCH_SIZE - 1]
         )
-    inputs = study_inputs(analysis.study)
-    try:
-        if not inputs.dicom_paths and not inputs.note:
-            raise InferenceInputError("The study has no decodable images and no notes.")
-        scores = study_predict(
-            checkpoint_dir=analysis.model_version.checkpoint_dir,
-            dicom_paths=inputs.dicom_paths,
-            note=inputs.note,
-        )
-    except InferenceInputError as error:
-        _finish_failed(analysis_id=analysis_id, error=str(error))
-        return
+        now = timezone.now()
+        for member in (analysis, *mates):
+            analysis_update_status(
+                analysis=member,
+                status=AnalysisStatus.RUNNING,
+                attempt=member.attempt + 1,
+                worker=worker,
+                claimed_by=claim,
+                started_at=now,
+            )
+    return [analysis, *mates]
+
+
+def _held_by_another_batch(analysis: Analysis, claim: str) -> bool:
+    if analysis.status != AnalysisStatus.RUNNING or analysis.claimed_by in ("", claim):
+        return False
+    lease = timedelta(seconds=settings.ANALYSIS_CLAIM_SECONDS)
+    return analysis.started_at is not None and analysis.started_at > timezone.now() - lease
+
+
+def _finish_succeeded(*, analysis_id: str, inputs: StudyInputs, scores: StudyScores) -> None:
     with transaction.atomic():
         analysis = Analysis.objects.select_for_update().get(pk=analysis_id)
         if analysis.is_finished:  # a duplicate delivery finished first
@@ -180,9 +237,25 @@ def _finish_failed(*, analysis_id: str, error: str) -> None:
         )
 
 
-def analysis_fail(*, analysis_id: str, error: str) -> None:
-    """Give up on an analysis after its retries (called by the task's failure path)."""
+def analysis_fail(*, analysis_id: str, error: str, claim: str = "") -> None:
+    """Give up on an analysis after its retries (called by the task's failure path).
+
+    The other analyses its batch ``claim`` had taken go back to the queue, each to be tried on
+    its own message: one study's failure is not theirs.
+    """
     _finish_failed(analysis_id=analysis_id, error=error)
+    if not claim:
+        return
+    with transaction.atomic():
+        mates = list(
+            Analysis.objects.select_for_update().filter(
+                status=AnalysisStatus.RUNNING, claimed_by=claim
+            )
+        )
+        for mate in mates:
+            analysis_update_status(analysis=mate, status=AnalysisStatus.QUEUED, claimed_by="")
+        for mate_id in [str(mate.pk) for mate in mates]:
+            transaction.on_commit(lambda mate_id=mate_id: _enqueue(mate_id))
 
 
 def analysis_recover_orphans(*, worker: str) -> list[str]:
@@ -198,7 +271,7 @@ def analysis_recover_orphans(*, worker: str) -> list[str]:
             )
         )
         for analysis in orphans:
-            analysis_update_status(analysis=analysis, status=AnalysisStatus.QUEUED)
+            analysis_update_status(analysis=analysis, status=AnalysisStatus.QUEUED, claimed_by="")
         queued = [
             str(pk)
             for pk in Analysis.objects.filter(status=AnalysisStatus.QUEUED).values_list(

@@ -28,6 +28,7 @@ class AnalysisTask(Task):
             analysis_fail(
                 analysis_id=str(analysis_id),
                 error=f"Inference failed ({type(exc).__name__}); the worker log has details.",
+                claim=task_id,
             )
 
 
@@ -45,7 +46,9 @@ class ExplanationTask(AnalysisTask):
 
 @shared_task(bind=True, base=AnalysisTask, name="consilium.analyses.tasks.analysis_run")
 def analysis_run(self, analysis_id: str) -> None:
-    analysis_execute(analysis_id=analysis_id, worker=self.request.hostname or "")
+    analysis_execute(
+        analysis_id=analysis_id, worker=self.request.hostname or "", claim=self.request.id or ""
+    )
 
 
 @shared_task(bind=True, base=ExplanationTask, name="consilium.analyses.tasks.analysis_explain")
