@@ -1,7 +1,7 @@
 """The demonstration model: trained on synthetic data, never for clinical use.
 
 - :func:`ensure_demo_checkpoint` returns a valid demo checkpoint, training one first if needed
-  (about 4 to 5 minutes on two CPU cores): it generates a synthetic set into a temporary directory,
+  (about four minutes on two CPU cores): it generates a synthetic set into a temporary directory,
   trains the demo recipe (:func:`demo_train_config`) into a sibling of the target directory and
   renames it into place, so a half-written checkpoint is never visible. Concurrent callers wait
   on a lock file instead of training twice; an interrupted run resumes.
