@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import os
 import sys
 import tempfile
@@ -37,7 +36,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.append(str(REPO_ROOT / "platform"))
 sys.path.append(str(REPO_ROOT))
 
-from machine import machine_fields  # noqa: E402  (bench/ is sys.path[0] when a script runs)
+from machine import emit, machine_fields  # noqa: E402  (bench/ is sys.path[0] when a script runs)
 from workload import model_and_studies  # noqa: E402
 
 from ml.demo import DEMO_IMAGE_SIZE  # noqa: E402
@@ -156,11 +155,7 @@ def main(argv: list[str] | None = None) -> None:
         finally:
             connection.creation.destroy_test_db(old_name, verbosity=0)
 
-    text = json.dumps(result, indent=2)
-    print(text)
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(text + "\n")
+    emit(result, args.out)
 
 
 if __name__ == "__main__":

@@ -32,7 +32,6 @@ import copy
 import importlib.metadata
 import importlib.util
 import io
-import json
 import os
 import platform
 import statistics
@@ -57,7 +56,7 @@ sys.path.append(str(REPO_ROOT / "platform"))
 # The note corpus and its scoring are shared with the corpus test.
 sys.path.append(str(REPO_ROOT / "tests" / "deid"))
 
-from machine import cpu_name  # noqa: E402  (bench/ is sys.path[0] when a script runs)
+from machine import cpu_name, emit  # noqa: E402  (bench/ is sys.path[0] when a script runs)
 from note_corpus import SPLITS, Note, Score, corpus, phrases, score_corpus  # noqa: E402
 
 from consilium.deid import DicomDeidentifier, note_deidentify  # noqa: E402
@@ -384,11 +383,7 @@ def main() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the test files carry invalid values on purpose
         report = benchmark(files=args.files, repeat=args.repeat)
-    text = json.dumps(report, indent=2)
-    print(text)
-    if args.out is not None:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(text + "\n")
+    emit(report, args.out)
 
 
 if __name__ == "__main__":

@@ -16,7 +16,6 @@ explanation / prediction.
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import sys
 import tempfile
@@ -33,7 +32,7 @@ if str(REPO_ROOT) not in sys.path:
 
 import captum  # noqa: E402
 import torch  # noqa: E402
-from machine import machine_fields  # noqa: E402
+from machine import emit, machine_fields  # noqa: E402
 from workload import model_and_studies  # noqa: E402  (bench/ is sys.path[0] when a script runs)
 
 from ml.checkpoint import read_model_card  # noqa: E402
@@ -105,11 +104,7 @@ def main(argv: list[str] | None = None) -> None:
         "device": str(predictor.device),
         **machine_fields(),
     }
-    text = json.dumps(result, indent=2)
-    print(text)
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(text + "\n")
+    emit(result, args.out)
 
 
 if __name__ == "__main__":

@@ -29,7 +29,6 @@ Prints one JSON object on stdout.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import resource
 import statistics
@@ -45,7 +44,7 @@ if str(REPO_ROOT) not in sys.path:
     sys.path.append(str(REPO_ROOT))
 
 import torch  # noqa: E402
-from machine import machine_fields  # noqa: E402
+from machine import emit, machine_fields  # noqa: E402
 from workload import model_and_studies  # noqa: E402  (bench/ is sys.path[0] when a script runs)
 
 from ml.checkpoint import read_model_card  # noqa: E402
@@ -237,11 +236,7 @@ def main(argv: list[str] | None = None) -> None:
         else None,
         **machine_fields(),
     }
-    text = json.dumps(result, indent=2)
-    print(text)
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(text + "\n")
+    emit(result, args.out)
 
 
 if __name__ == "__main__":

@@ -38,7 +38,7 @@ from pathlib import Path
 import pydicom
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-from machine import cpu_name  # noqa: E402  (bench/ is sys.path[0] when a script runs)
+from machine import cpu_name, emit  # noqa: E402  (bench/ is sys.path[0] when a script runs)
 
 BOUNDARY = "consilium-bench-stow-memory"
 UID_ROOT = "1.2.826.0.1.3680043.8.498."  # pydicom's root for generated UIDs
@@ -332,11 +332,7 @@ def main(argv: list[str] | None = None) -> None:
         "load_average_1min": round(os.getloadavg()[0], 2),
     }
     result["under_target"] = result["peak_worker_rss_mb"] < result["target_mb"]
-    text = json.dumps(result, indent=2)
-    print(text)
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(text + "\n")
+    emit(result, args.out)
     if response.status != 200:
         log(f"STOW answered {response.status}: {answer[:500]!r}")
         raise SystemExit(1)

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import os
 import random
 import statistics
@@ -42,7 +41,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.append(str(REPO_ROOT / "platform"))
 sys.path.append(str(REPO_ROOT))
 
-from machine import machine_fields  # noqa: E402  (bench/ is sys.path[0] when a script runs)
+from machine import emit, machine_fields  # noqa: E402  (bench/ is sys.path[0] when a script runs)
 
 from ml.synthetic.cohort import FINDINGS  # noqa: E402  (the demo model's findings)
 
@@ -98,11 +97,7 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             connection.creation.destroy_test_db(old_name, verbosity=0)
 
-    text = json.dumps(result, indent=2)
-    print(text)
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(text + "\n")
+    emit(result, args.out)
     return 0 if result["passed"] else 1
 
 
