@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import base64
 import io
+import os
+import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Callable
@@ -136,3 +139,23 @@ def upload_study(base: str, token: str, *names: str, note: str = NOTE_TEXT) -> s
     )
     assert noted.status_code == 201, noted.text
     return sent_uid
+
+
+def settings_refusal(tmp_path: Path, **env: str) -> str:
+    """Start Django in a subprocess with ``env`` added, expecting the settings to refuse it;
+    returns what it wrote on stderr."""
+    result = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        env={
+            **os.environ,
+            **env,
+            "DJANGO_SETTINGS_MODULE": "consilium.settings",
+            "VAR_DIR": str(tmp_path),
+            "PYTHONPATH": os.pathsep.join(sys.path),
+        },
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode != 0, "the settings accepted it"
+    return result.stderr

@@ -27,6 +27,7 @@ from tests.helpers import (
     auth,
     dicom_with,
     note_resource,
+    settings_refusal,
     site_token,
     stow_body,
 )
@@ -83,6 +84,18 @@ def three_analyses(client, active_model) -> list[Analysis]:
         analysis, _ = analysis_request(site=site, actor=None, study=study)
         analyses.append(analysis)
     return analyses
+
+
+def _claimed(analysis: Analysis, claim: str, worker: str = "w1") -> None:
+    """Mark ``analysis`` running under ``claim``, as a worker's batch does (attempt 1, now)."""
+    analysis_update_status(
+        analysis=analysis,
+        status=AnalysisStatus.RUNNING,
+        attempt=1,
+        worker=worker,
+        claimed_by=claim,
+        started_at=timezone.now(),
+    )
 
 
 def _probabilities(analysis: Analysis) -> dict[str, float]:
@@ -152,14 +165,7 @@ def test_a_delivery_leaves_an_analysis_to_the_live_batch_that_claimed_it(
     three_analyses, settings
 ) -> None:
     first, second, _ = three_analyses
-    analysis_update_status(
-        analysis=second,
-        status=AnalysisStatus.RUNNING,
-        attempt=1,
-        worker="w1",
-        claimed_by="task-1",
-        started_at=timezone.now(),
-    )
+    _claimed(second, "task-1")
     analysis_execute(analysis_id=str(second.pk), worker="w2", claim="task-2")
     second.refresh_from_db()
     assert (second.status, second.claimed_by, second.attempt) == (
@@ -187,14 +193,7 @@ def test_a_delivery_leaves_an_analysis_to_the_live_batch_that_claimed_it(
 
 def test_a_redelivered_claim_takes_back_its_whole_batch(three_analyses) -> None:
     for analysis in three_analyses:  # a worker claimed all three, then died
-        analysis_update_status(
-            analysis=analysis,
-            status=AnalysisStatus.RUNNING,
-            attempt=1,
-            worker="dead",
-            claimed_by="task-1",
-            started_at=timezone.now(),
-        )
+        _claimed(analysis, "task-1", worker="dead")
     analysis_execute(analysis_id=str(three_analyses[0].pk), worker="w2", claim="task-1")
     for analysis in three_analyses:
         analysis.refresh_from_db()
@@ -210,14 +209,7 @@ def test_giving_up_on_a_batch_fails_its_own_analysis_and_requeues_the_rest(
 ) -> None:
     first, second, third = three_analyses
     for analysis in three_analyses:
-        analysis_update_status(
-            analysis=analysis,
-            status=AnalysisStatus.RUNNING,
-            attempt=1,
-            worker="w1",
-            claimed_by="task-1",
-            started_at=timezone.now(),
-        )
+        _claimed(analysis, "task-1")
     with django_capture_on_commit_callbacks() as callbacks:
         analysis_fail(analysis_id=str(first.pk), error="Inference failed (boom).", claim="task-1")
     for analysis in three_analyses:
@@ -250,22 +242,5 @@ def test_analyses_of_another_model_are_not_batched_together(three_analyses, tmp_
 
 
 def test_the_batch_size_must_be_positive(tmp_path) -> None:
-    import os
-    import subprocess
-    import sys
-
-    result = subprocess.run(
-        [sys.executable, "-c", "import django; django.setup()"],
-        env={
-            **os.environ,
-            "ML_BATCH_SIZE": "0",
-            "DJANGO_SETTINGS_MODULE": "consilium.settings",
-            "VAR_DIR": str(tmp_path),
-            "PYTHONPATH": os.pathsep.join(sys.path),
-        },
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode != 0
-    assert "ML_BATCH_SIZE must be at least 1; got 0" in result.stderr
+    stderr = settings_refusal(tmp_path, ML_BATCH_SIZE="0")
+    assert "ML_BATCH_SIZE must be at least 1; got 0" in stderr

@@ -11,6 +11,7 @@ from consilium.analyses.services import (
     analysis_update_status,
 )
 from consilium.imaging.models import Instance, Study
+from tests.helpers import settings_refusal
 
 pytestmark = pytest.mark.django_db
 
@@ -70,27 +71,8 @@ def test_an_analysis_records_the_device_and_arithmetic_it_ran_with(
 
 
 def test_an_unknown_precision_stops_the_settings_with_the_choices(tmp_path) -> None:
-    import os
-    import subprocess
-    import sys
-
-    result = subprocess.run(
-        [sys.executable, "-c", "import django; django.setup()"],
-        env={
-            **os.environ,
-            "ML_PRECISION": "int4",
-            "DJANGO_SETTINGS_MODULE": "consilium.settings",
-            "VAR_DIR": str(tmp_path),
-            "PYTHONPATH": os.pathsep.join(sys.path),
-        },
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode != 0
-    assert "ML_PRECISION must be one of auto, float32, bfloat16, float16; got 'int4'" in (
-        result.stderr
-    )
+    stderr = settings_refusal(tmp_path, ML_PRECISION="int4")
+    assert "ML_PRECISION must be one of auto, float32, bfloat16, float16; got 'int4'" in stderr
 
 
 def test_a_redelivered_running_analysis_is_finished_once(uploaded_study, active_model) -> None:

@@ -247,15 +247,17 @@ def analysis_fail(*, analysis_id: str, error: str, claim: str = "") -> None:
     if not claim:
         return
     with transaction.atomic():
-        mates = list(
-            Analysis.objects.select_for_update().filter(
-                status=AnalysisStatus.RUNNING, claimed_by=claim
-            )
-        )
-        for mate in mates:
-            analysis_update_status(analysis=mate, status=AnalysisStatus.QUEUED, claimed_by="")
-        for mate_id in [str(mate.pk) for mate in mates]:
+        for mate_id in _running_requeued(claimed_by=claim):
             transaction.on_commit(lambda mate_id=mate_id: _enqueue(mate_id))
+
+
+def _running_requeued(**match: str) -> list[str]:
+    """Put the running analyses that ``match`` back to queued, under their row locks (inside the
+    caller's transaction); returns their ids."""
+    rows = list(Analysis.objects.select_for_update().filter(status=AnalysisStatus.RUNNING, **match))
+    for row in rows:
+        analysis_update_status(analysis=row, status=AnalysisStatus.QUEUED, claimed_by="")
+    return [str(row.pk) for row in rows]
 
 
 def analysis_recover_orphans(*, worker: str) -> list[str]:
@@ -265,13 +267,7 @@ def analysis_recover_orphans(*, worker: str) -> list[str]:
     to queued; every queued analysis is re-sent (a duplicate delivery is harmless by design).
     """
     with transaction.atomic():
-        orphans = list(
-            Analysis.objects.select_for_update().filter(
-                status=AnalysisStatus.RUNNING, worker=worker
-            )
-        )
-        for analysis in orphans:
-            analysis_update_status(analysis=analysis, status=AnalysisStatus.QUEUED, claimed_by="")
+        orphans = _running_requeued(worker=worker)
         queued = [
             str(pk)
             for pk in Analysis.objects.filter(status=AnalysisStatus.QUEUED).values_list(
