@@ -1,6 +1,6 @@
 """A member of site B cannot open, list or fetch anything of site A by guessing URLs.
 
-Every route of the dashboard and feedback apps is listed here; a new route without a case fails
+Every route of the dashboard, feedback and audit apps is listed here; a new route without a case fails
 `test_every_route_has_an_isolation_case`, so isolation is decided when the route is added.
 """
 
@@ -32,7 +32,7 @@ SITE_SCOPED = {
     "feedback:submit": ("post", lambda a: [a["study"]]),
 }
 # Lists: they answer 200 but show only the member's own site.
-SITE_LISTS = {"dashboard:worklist", "feedback:labels"}
+SITE_LISTS = {"dashboard:worklist", "feedback:labels", "audit:trail", "audit:trail-csv"}
 # Not site data: the registry's model cards are shared by every site.
 SHARED = {"dashboard:model-card"}
 
@@ -44,7 +44,7 @@ def route_names(namespace: str) -> set[str]:
 
 
 def test_every_route_has_an_isolation_case() -> None:
-    routes = route_names("dashboard") | route_names("feedback")
+    routes = route_names("dashboard") | route_names("feedback") | route_names("audit")
     assert routes == set(SITE_SCOPED) | SITE_LISTS | SHARED
 
 
@@ -101,12 +101,17 @@ def test_site_b_gets_404_for_every_object_of_site_a(client, site_a) -> None:
 
 
 def test_site_b_lists_show_nothing_of_site_a(client, site_a) -> None:
-    site_b_member(client, Role.SITE_ADMIN)  # may see both the worklist and the labelled set
+    site_b_member(client, Role.SITE_ADMIN)  # may see every list: worklist, labels, audit trail
     for route in sorted(SITE_LISTS):
         response = client.get(reverse(route))
         assert response.status_code == 200, route
-        text = response.content.decode()
+        body = b"".join(response.streaming_content) if response.streaming else response.content
+        text = body.decode()
         assert site_a["uid"] not in text and site_a["pseudonym"] not in text, route
+    # Site A's events are in its trail (the set-up viewed and analysed its study), not in B's.
+    assert AuditEvent.objects.filter(site=site_a["site"], object_id=site_a["analysis"]).exists()
+    trail = client.get(reverse("audit:trail"), {"target": "analyses.analysis"})
+    assert trail.context["page"].paginator.count == 0
     # Filters and search do not reach across sites either.
     searched = client.get("/", {"q": site_a["pseudonym"]}).content.decode()
     assert 'data-testid="worklist-row"' not in searched and site_a["uid"] not in searched

@@ -184,3 +184,22 @@ def test_clinician_reads_a_study_with_heat_map_and_gives_feedback(
     page.wait_for_url(f"{base}/accounts/login/")
     page.goto(f"{base}/studies/{study.pk}/")
     assert "/accounts/login/" in page.url
+
+    # An auditor of the site finds the clinician's visit in the audit trail and exports it.
+    user_create(site=study.site, username="audit-browser", password=PASSWORD, role="auditor")
+    page.fill("#id_username", "audit-browser")
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.click("[data-testid=nav-audit]")
+    page.select_option("select[name=action]", "study.viewed")
+    page.fill("input[name=actor]", "dr-browser")
+    page.click("[data-testid=audit-filters] button[type=submit]")
+    viewed = page.locator("[data-testid=audit-event][data-action='study.viewed']")
+    viewed.first.wait_for()
+    assert f"imaging.study:{study.pk}" in page.locator("[data-testid=audit-table]").inner_text()
+    assert page.locator("[data-testid=audit-event]").count() == viewed.count()
+    page.screenshot(path=str(shots / "audit-trail.png"), full_page=True)
+    with page.expect_download() as download:
+        page.click("[data-testid=audit-csv]")
+    exported = Path(download.value.path()).read_text()
+    assert exported.startswith("created_at,actor_kind,") and "dr-browser" in exported

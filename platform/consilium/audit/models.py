@@ -21,6 +21,7 @@ class Action(models.TextChoices):
     API_CALL = "api.call"  # one per request to /api/v1, /dicomweb, /fhir: method, route, status
     FEEDBACK_GIVEN = "feedback.given"  # a clinician's verdicts on an analysis: finding codes only
     LABELS_EXPORTED = "labels.exported"  # a labelled set written for retraining: study ids
+    AUDIT_EXPORTED = "audit.exported"  # the audit trail downloaded as CSV: the filters applied
 
 
 class ActorKind(models.TextChoices):

@@ -21,6 +21,7 @@ from consilium.runtime import persistent_secret, var_dir
 DEMO_SITE = "demo"
 DEMO_CLINICIAN = "clinician"
 DEMO_ENGINEER = "engineer"  # sees the labelled set that clinicians' feedback builds
+DEMO_AUDITOR = "auditor"  # reads the audit trail; starts nothing
 DEMO_CLIENT = "demo-pacs"
 
 
@@ -32,10 +33,13 @@ class DemoCredentials:
     api_token: str
     engineer_username: str
     engineer_password: str
+    auditor_username: str
+    auditor_password: str
 
 
 def demo_seed() -> DemoCredentials:
-    """The demo site with a clinician and an API client; the same credentials on every run."""
+    """The demo site with a clinician, an ML engineer, an auditor and an API client; the same
+    credentials on every run."""
     site = site_get_or_create(slug=DEMO_SITE, name="Demo Hospital (synthetic data)")
     if site.auto_analysis == AutoAnalysis.OFF:  # a new demo site analyses stable studies itself
         site.auto_analysis = AutoAnalysis.NOTE_REQUIRED
@@ -46,6 +50,8 @@ def demo_seed() -> DemoCredentials:
     user_create(
         site=site, username=DEMO_ENGINEER, password=engineer_password, role=Role.ML_ENGINEER
     )
+    auditor_password = persistent_secret("demo_auditor_password", nbytes=9)
+    user_create(site=site, username=DEMO_AUDITOR, password=auditor_password, role=Role.AUDITOR)
     token_file = var_dir() / "secrets" / "demo_api_token"
     token = token_file.read_text().strip() if token_file.exists() else ""
     live = ApiClient.objects.filter(token_hash=token_hash(token), revoked_at__isnull=True).exists()
@@ -60,6 +66,8 @@ def demo_seed() -> DemoCredentials:
         api_token=token,
         engineer_username=DEMO_ENGINEER,
         engineer_password=engineer_password,
+        auditor_username=DEMO_AUDITOR,
+        auditor_password=auditor_password,
     )
 
 

@@ -103,6 +103,8 @@ class Command(BaseCommand):
                     f"  Login:      {credentials.username} / {credentials.password}   (site '{credentials.site}')\n"
                     f"  ML engineer: {credentials.engineer_username} / "
                     f"{credentials.engineer_password}   (the labelled set at {url}/labels/)\n"
+                    f"  Auditor:    {credentials.auditor_username} / "
+                    f"{credentials.auditor_password}   (the audit trail at {url}/audit/)\n"
                     f"  API token:  {credentials.api_token}\n"
                     f"  Model:      {model.name} {model.version} (demonstration model, synthetic data)\n"
                     "Press Ctrl-C to stop.\n"
