@@ -57,6 +57,21 @@ def test_an_auditor_reads_the_trail_of_their_site_only_newest_first(client, trai
     assert "south" not in page
 
 
+def test_a_study_in_the_trail_links_to_its_page(client, trail) -> None:
+    audit_record(
+        site=trail["north"],
+        actor=trail["clinician"],
+        action=Action.STUDY_VIEWED,
+        details={},
+    )
+    AuditEvent.objects.filter(action=Action.STUDY_VIEWED, object_type="").update(
+        object_type="imaging.study", object_id="42"
+    )
+    client.force_login(trail["auditor"])
+    page = client.get("/audit/", {"target": "imaging.study:42"}).content.decode()
+    assert '<a href="/studies/42/"><code>imaging.study:42</code></a>' in page
+
+
 @pytest.mark.parametrize(
     ("query", "expected"),
     [
