@@ -181,6 +181,29 @@ def test_aspect_ratio_is_kept_by_padding(transform) -> None:
     assert torch.allclose(left_margin, left_margin.min())
 
 
+def test_percentiles_are_taken_by_numpy_not_torch_quantile(transform, monkeypatch) -> None:
+    """torch.quantile sorts the image: a third of a study's preprocessing when it crept back in
+    (MONAI 1.6 turned numpy input into a tensor first). The numbers match MONAI's own path."""
+    from monai.transforms import ScaleIntensityRangePercentiles
+
+    path = get_testdata_file("CT_small.dcm")
+    reference = ScaleIntensityRangePercentiles(
+        lower=0.5, upper=99.5, b_min=0.0, b_max=1.0, clip=True
+    )
+    grey = torch.as_tensor(read_grey_image(Path(path)))[None]
+    expected = reference(grey)
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("torch.quantile was called during preprocessing")
+
+    monkeypatch.setattr(torch, "quantile", refuse)
+    load_study_image(transform, [path])  # would raise above if MONAI took the quantile path
+    from ml.preprocessing.image import NumpyPercentileScaling
+
+    scaled = NumpyPercentileScaling(lower=0.5, upper=99.5, b_min=0.0, b_max=1.0, clip=True)(grey)
+    assert torch.allclose(torch.as_tensor(scaled), torch.as_tensor(expected), atol=1e-5)
+
+
 def test_preprocessing_config_round_trips_and_rejects_unknown_keys() -> None:
     config = PreprocessingConfig(image_size=96, frame_policy="mean")
     assert PreprocessingConfig.from_dict(config.to_dict()) == config
