@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ml.dataset import read_labelled_set
 from ml.demo import build_untrained_checkpoint
-from ml.inference import StudyInput
+from ml.inference import StudyInput, labelled_studies
 from ml.synthetic import generate_synthetic_set
 
 
@@ -17,8 +16,4 @@ def model_and_studies(
     trained one), and ``studies`` synthetic studies (synthetic, not clinical data) under ``root``."""
     chosen = checkpoint or build_untrained_checkpoint(root / "checkpoint", image_size=image_size)
     generate_synthetic_set(root / "studies", n=studies, seed=seed)
-    inputs = [
-        StudyInput(dicom_paths=list(s.dicom_paths), note=s.note)
-        for s in read_labelled_set(root / "studies").studies
-    ]
-    return chosen, inputs
+    return chosen, labelled_studies(root / "studies")

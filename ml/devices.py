@@ -46,6 +46,11 @@ def inference_dtype(device: torch.device, precision: str = "auto") -> torch.dtyp
     return _DTYPES[precision]
 
 
+def dtype_name(dtype: torch.dtype) -> str:
+    """``torch.bfloat16`` → ``"bfloat16"``: a dtype as :data:`PRECISIONS` and model cards name it."""
+    return str(dtype).removeprefix("torch.")
+
+
 def autocast(device: torch.device, dtype: torch.dtype) -> Any:
     """An autocast context computing in ``dtype`` on ``device`` (none for fp32)."""
     if dtype == torch.float32:

@@ -24,7 +24,8 @@ from pathlib import Path
 import torch
 
 from ml.checkpoint import LoadedCheckpoint, ModelCard, load_checkpoint
-from ml.devices import autocast, inference_dtype, pick_device
+from ml.dataset import read_labelled_set
+from ml.devices import autocast, dtype_name, inference_dtype, pick_device
 from ml.preprocessing import NoteWindows, build_image_transform, note_is_present
 from ml.study_tensors import preprocess_images
 
@@ -36,6 +37,15 @@ class StudyInput:
 
     dicom_paths: Sequence[Path]
     note: str | None
+
+
+def labelled_studies(data_dir: Path) -> list[StudyInput]:
+    """The studies of a labelled set on disk (:mod:`ml.dataset`'s layout) as predictor inputs,
+    in ``labels.csv`` order; their labels are left out."""
+    return [
+        StudyInput(dicom_paths=list(study.dicom_paths), note=study.note)
+        for study in read_labelled_set(Path(data_dir)).studies
+    ]
 
 
 @dataclass(frozen=True)
@@ -111,7 +121,7 @@ class Predictor:
     @property
     def precision(self) -> str:
         """The dtype predictions are computed in: "float32", "bfloat16" or "float16"."""
-        return str(self.dtype).removeprefix("torch.")
+        return dtype_name(self.dtype)
 
     def prepare(self, studies: Sequence[StudyInput]) -> PreparedBatch:
         """Preprocess a batch of studies (decoding DICOM, tokenising notes) on ``self.device``."""

@@ -35,7 +35,7 @@ from ml import __version__
 from ml.augmentation import augment_images, modality_dropout
 from ml.checkpoint import ModelCard, TextEncoderCard, read_model_card, write_checkpoint
 from ml.dataset import labelled_set_sha256, read_labelled_set
-from ml.devices import PRECISIONS, inference_dtype, mixed_precision, pick_device
+from ml.devices import PRECISIONS, dtype_name, inference_dtype, mixed_precision, pick_device
 from ml.encoders import (
     TextEncoder,
     load_text_encoder,
@@ -367,7 +367,7 @@ def train(config: TrainConfig) -> TrainResult:
             "calibration": "head bias corrected by -log(pos_weight) after training",
             "threshold_method": "F1-optimal on the validation split",
             "device": device.type,
-            "precision": str(inference_dtype(device, config.precision)).removeprefix("torch."),
+            "precision": dtype_name(inference_dtype(device, config.precision)),
             "torch_version": torch.__version__,
             "wall_clock_s": round(wall_clock, 1),
             "history": state.history,

@@ -54,7 +54,7 @@ def test_execute_twice_leaves_one_set_of_predictions(uploaded_study, active_mode
 def test_an_analysis_records_the_device_and_arithmetic_it_ran_with(
     uploaded_study, active_model, settings
 ) -> None:
-    from ml.devices import PRECISIONS, inference_dtype
+    from ml.devices import PRECISIONS, dtype_name, inference_dtype
 
     assert settings.ML_PRECISIONS == PRECISIONS  # the settings check names ml's choices
     site, _, _ = uploaded_study
@@ -66,7 +66,7 @@ def test_an_analysis_records_the_device_and_arithmetic_it_ran_with(
     expected = inference_dtype(torch.device(settings.ML_DEVICE), settings.ML_PRECISION)
     assert analysis.input_summary["inference"] == {
         "device": settings.ML_DEVICE,
-        "precision": str(expected).removeprefix("torch."),
+        "precision": dtype_name(expected),
     }
 
 

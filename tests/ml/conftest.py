@@ -42,13 +42,9 @@ def tiny_set(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def tiny_studies(tiny_set: Path) -> list:
     """The tiny set's studies as :class:`~ml.inference.StudyInput`s, in ``labels.csv`` order."""
-    from ml.dataset import read_labelled_set
-    from ml.inference import StudyInput
+    from ml.inference import labelled_studies
 
-    return [
-        StudyInput(dicom_paths=list(study.dicom_paths), note=study.note)
-        for study in read_labelled_set(tiny_set).studies
-    ]
+    return labelled_studies(tiny_set)
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,6 @@ modalities, long notes, and the geometry that puts heat maps back on the image."
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import numpy as np
 import pydicom
@@ -12,7 +11,6 @@ import pytest
 import torch
 from monai.transforms import Resize, ResizeWithPadOrCrop
 
-from ml.dataset import read_labelled_set
 from ml.explain import Explainer, ExplainSettings
 from ml.explain.geometry import image_region, to_image_grid
 from ml.inference import StudyInput
@@ -26,9 +24,8 @@ def explainer(predictor) -> Explainer:
 
 
 @pytest.fixture(scope="module")
-def study(tiny_set: Path) -> StudyInput:
-    first = read_labelled_set(tiny_set).studies[0]
-    return StudyInput(dicom_paths=list(first.dicom_paths), note=first.note)
+def study(tiny_studies: list[StudyInput]) -> StudyInput:
+    return tiny_studies[0]
 
 
 @pytest.fixture(scope="module")

@@ -7,10 +7,9 @@ from pathlib import Path
 import pytest
 import torch
 
-from ml.dataset import read_labelled_set
 from ml.devices import cpu_has_native_bf16, inference_dtype, mixed_precision
 from ml.evaluate import evaluate_checkpoint
-from ml.inference import Predictor, StudyInput
+from ml.inference import Predictor, StudyInput, labelled_studies
 from ml.synthetic import generate_synthetic_set
 
 CPU = torch.device("cpu")
@@ -50,10 +49,7 @@ def held_out(tmp_path_factory: pytest.TempPathFactory) -> list[StudyInput]:
     """24 studies from a seed the demo model never saw (synthetic, not clinical data)."""
     root = tmp_path_factory.mktemp("precision") / "set"
     generate_synthetic_set(root, n=24, seed=4242)
-    return [
-        StudyInput(dicom_paths=list(study.dicom_paths), note=study.note)
-        for study in read_labelled_set(root).studies
-    ]
+    return labelled_studies(root)
 
 
 def test_bf16_predictions_stay_within_a_few_thousandths_of_fp32(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.conf import settings
 from django.urls import reverse
 from rest_framework import serializers
 
@@ -46,7 +47,7 @@ class ModelRefSerializer(serializers.Serializer):
 class ComputedWithSerializer(serializers.Serializer):
     device = serializers.CharField(help_text='Where the model ran, e.g. "cpu" or "cuda".')
     precision = serializers.ChoiceField(
-        choices=["float32", "bfloat16", "float16"],
+        choices=[p for p in settings.ML_PRECISIONS if p != "auto"],
         help_text="The arithmetic of the forward pass (ML_PRECISION as resolved on the worker).",
     )
 
