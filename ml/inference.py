@@ -25,7 +25,7 @@ import torch
 
 from ml.checkpoint import LoadedCheckpoint, ModelCard, load_checkpoint
 from ml.dataset import read_labelled_set
-from ml.devices import autocast, dtype_name, inference_dtype, pick_device
+from ml.devices import autocast, autocast_weights, dtype_name, inference_dtype, pick_device
 from ml.preprocessing import NoteWindows, build_image_transform, note_is_present
 from ml.study_tensors import preprocess_images
 
@@ -93,6 +93,9 @@ class Predictor:
         self.transform = build_image_transform(loaded.preprocessing)
         self.device = device
         self.dtype = inference_dtype(device, precision)
+        # what predict() runs: ``model`` with its matrix weights held in ``dtype`` (the same
+        # numbers autocast would compute with); ``model`` stays fp32 for explanations
+        self._compute_model = autocast_weights(self.model, self.dtype)
         self._thresholds = [self.card.thresholds[f] for f in self.card.findings]
 
     @classmethod
@@ -157,7 +160,7 @@ class Predictor:
         for start in range(0, len(studies), batch_size):
             prepared = self.prepare(studies[start : start + batch_size])
             with torch.inference_mode(), autocast(self.device, self.dtype):
-                output = self.model.forward_windows(
+                output = self._compute_model.forward_windows(
                     prepared.images, prepared.image_present, prepared.windows
                 )
                 probabilities = torch.sigmoid(output.logits.float()).cpu().tolist()

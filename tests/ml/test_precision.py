@@ -7,7 +7,13 @@ from pathlib import Path
 import pytest
 import torch
 
-from ml.devices import cpu_has_native_bf16, inference_dtype, mixed_precision
+from ml.devices import (
+    autocast,
+    autocast_weights,
+    cpu_has_native_bf16,
+    inference_dtype,
+    mixed_precision,
+)
 from ml.evaluate import evaluate_checkpoint
 from ml.inference import Predictor, StudyInput, labelled_studies
 from ml.synthetic import generate_synthetic_set
@@ -89,3 +95,39 @@ def test_evaluate_in_bf16_reports_the_same_metrics_within_rounding(
     rounded = evaluate_checkpoint(demo_checkpoint, data, precision="bfloat16")
     for mode in ("fused", "image_only", "note_only"):
         assert rounded[mode]["macro_auroc"] == pytest.approx(exact[mode]["macro_auroc"], abs=0.02)
+
+
+def test_bf16_weights_are_cast_once_with_the_same_numbers_autocast_gives(
+    untrained_checkpoint: Path, tiny_studies: list[StudyInput]
+) -> None:
+    """The predictor keeps a copy with its matrix weights already in bf16 instead of letting
+    autocast re-cast them every batch; the numbers must be exactly autocast's, and the fp32
+    model that explanations use must keep its fp32 weights."""
+    predictor = Predictor.load(untrained_checkpoint, device="cpu", precision="bfloat16")
+    studies = tiny_studies[:6]
+    prepared = predictor.prepare(studies)
+    with torch.inference_mode(), autocast(CPU, torch.bfloat16):
+        expected = predictor.model.forward_windows(
+            prepared.images, prepared.image_present, prepared.windows
+        )
+    predicted = predictor.predict(studies)
+    assert [[f.probability for f in p.findings] for p in predicted] == (
+        torch.sigmoid(expected.logits.float()).tolist()
+    )
+    assert {p.dtype for p in predictor.model.parameters()} == {torch.float32}
+
+
+def test_autocast_weights_casts_matrix_layers_and_shares_the_rest() -> None:
+    model = torch.nn.Sequential(
+        torch.nn.Conv2d(1, 4, 3),
+        torch.nn.BatchNorm2d(4),
+        torch.nn.Flatten(),
+        torch.nn.LazyLinear(2),
+    )
+    model(torch.zeros(1, 1, 5, 5))
+    assert autocast_weights(model, torch.float32) is model
+    cast = autocast_weights(model, torch.bfloat16)
+    assert cast[0].weight.dtype == cast[3].weight.dtype == torch.bfloat16
+    assert model[0].weight.dtype == model[3].weight.dtype == torch.float32
+    assert cast[1].weight is model[1].weight  # the norm is shared, not copied
+    assert cast[1].running_mean is model[1].running_mean
