@@ -81,7 +81,8 @@ class Explainer:
             "captum": captum.__version__,
             "torch": torch.__version__,
             "image": "LayerGradCam(image_encoder.trunk[-1], relu_attributions=True), bilinear",
-            "note": "LayerIntegratedGradients(input embeddings), [PAD] reference, mask kept",
+            "note": "Layer Integrated Gradients (input embeddings, Captum's Gauss-Legendre steps), "
+            "[PAD] reference, mask kept",
             "modality": "IntegratedGradients(fusion inputs), zero baseline, finding logit",
             **asdict(self.settings),
         }
@@ -119,7 +120,7 @@ class Explainer:
         words: list[list[float]] = [[] for _ in targets]
         layout = context.layout
         if layout is not None:
-            words = [word_scores(layout, self._token_scores(context, t)) for t in targets]
+            words = [word_scores(layout, scores) for scores in self._token_scores(context, targets)]
             for own, check in zip(
                 checks, self._note_checks(context, words, targets, rng), strict=True
             ):
@@ -193,11 +194,11 @@ class Explainer:
             steps=steps,
         )
 
-    def _token_scores(self, context: StudyContext, target: int) -> torch.Tensor:
+    def _token_scores(self, context: StudyContext, targets: list[int]) -> torch.Tensor:
         return note_token_scores(
             self.model,
             context,
-            target,
+            targets,
             steps=self.settings.word_steps,
             batch=self.settings.internal_batch_size,
         )

@@ -116,6 +116,38 @@ def test_a_note_longer_than_one_window_is_attributed_in_every_window(
     assert explanation.completeness_relative < 0.05
 
 
+@pytest.mark.parametrize("long", [False, True], ids=["one window", "several windows"])
+def test_word_scores_of_several_findings_equal_captum_s_one_finding_at_a_time(
+    explainer: Explainer, study: StudyInput, long: bool
+) -> None:
+    """Every finding's word attributions come from one forward pass; they must be the numbers
+    Captum's LayerIntegratedGradients gives for each finding on its own."""
+    from captum.attr import LayerIntegratedGradients
+
+    from ml.explain.attributions import note_token_scores
+    from ml.explain.context import study_context, window_logits
+
+    note = " ".join([study.note] * (8 if long else 1))
+    context = study_context(explainer.predictor, StudyInput(study.dicom_paths, note))
+    model = explainer.model
+    targets = [0, 2, 3]
+    shared = note_token_scores(model, context, targets, steps=8, batch=3)  # steps in 3 chunks
+    assert context.layout is not None
+    pad_id = int(model.text_encoder.model.config.pad_token_id or 0)
+    reference = context.input_ids.masked_fill(context.layout.token_word >= 0, pad_id)
+    captum = LayerIntegratedGradients(
+        lambda ids: window_logits(model, context, ids),
+        model.text_encoder.model.get_input_embeddings(),
+    )
+    for row, target in enumerate(targets):
+        expected = captum.attribute(
+            context.input_ids, baselines=reference, target=target, n_steps=8
+        ).sum(dim=-1)
+        assert shared[row].shape == expected.shape
+        torch.testing.assert_close(shared[row], expected, rtol=1e-4, atol=1e-6)
+    assert shared.abs().sum() > 0
+
+
 def test_unknown_finding_is_refused_with_the_model_s_findings(explainer, study) -> None:
     with pytest.raises(ValueError, match=r"unknown finding.*this model predicts"):
         explainer.explain(study, ["fracture"])
