@@ -54,6 +54,15 @@ def _predictor(checkpoint_dir: str):
     return predictor
 
 
+def model_preload(checkpoint_dir: str) -> None:
+    """Load the checkpoint's predictor and explainer now instead of on the first analysis.
+
+    An analysis that arrives meanwhile waits for the same load (the cache's lock) rather than
+    loading the model a second time.
+    """
+    _explainer(checkpoint_dir)
+
+
 def key_image(dicom_paths: list[Path]) -> Path | None:
     """The instance the model reads of a study, by ml's selection policy (None without one).
 

@@ -1,11 +1,15 @@
-"""Worker start-up: refuse unsafe GPU settings; recover work a dead worker left behind."""
+"""Worker start-up: refuse unsafe GPU settings; recover work a dead worker left behind; load the
+active model before the first analysis asks for it."""
 
 from __future__ import annotations
 
 import logging
+import threading
+import time
 
 from celery.signals import worker_init, worker_ready, worker_shutdown
 from django.conf import settings
+from django.db import connections
 
 logger = logging.getLogger(__name__)
 _heartbeats: list = []
@@ -37,6 +41,37 @@ def recover_orphaned_analyses(sender=None, **kwargs) -> None:
     hostname = getattr(sender, "hostname", "") or ""
     analysis_recover_orphans(worker=hostname)
     explanation_recover_orphans(worker=hostname)
+
+
+@worker_ready.connect
+def preload_active_model(sender=None, **kwargs) -> None:
+    """Load the active model version in a background thread while the worker starts taking
+    tasks, so the first analysis after a (re)start does not wait seconds for the weights."""
+    if settings.ML_PRELOAD:
+        threading.Thread(target=_active_model_load, name="model-preload", daemon=True).start()
+
+
+def _active_model_load() -> None:
+    from consilium.analyses.inference import model_preload
+    from consilium.registry.selectors import model_version_active
+
+    try:
+        version = model_version_active()
+        if version is None:
+            logger.info("No active model version to preload.")
+            return
+        started = time.monotonic()
+        model_preload(version.checkpoint_dir)
+        logger.info(
+            "Preloaded model %s %s in %.1f s.",
+            version.name,
+            version.version,
+            time.monotonic() - started,
+        )
+    except Exception:  # the first analysis retries the load and fails with the reason
+        logger.exception("Could not preload the active model version.")
+    finally:
+        connections.close_all()  # this thread's connections only
 
 
 @worker_ready.connect
