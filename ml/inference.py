@@ -20,14 +20,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import torch
 
 from ml.checkpoint import LoadedCheckpoint, ModelCard, load_checkpoint
 from ml.dataset import read_labelled_set
 from ml.devices import autocast, autocast_weights, dtype_name, inference_dtype, pick_device
-from ml.preprocessing import NoteWindows, build_image_transform, note_is_present
-from ml.study_tensors import preprocess_images
+from ml.preprocessing import (
+    ImageDecodeError,
+    NoteWindows,
+    build_image_transform,
+    load_study_image,
+    note_is_present,
+)
+from ml.study_tensors import stack_images
 
 
 @dataclass(frozen=True)
@@ -127,24 +134,13 @@ class Predictor:
         return dtype_name(self.dtype)
 
     def prepare(self, studies: Sequence[StudyInput]) -> PreparedBatch:
-        """Preprocess a batch of studies (decoding DICOM, tokenising notes) on ``self.device``."""
-        for index, study in enumerate(studies):
-            if not study.dicom_paths and not note_is_present(study.note):
-                raise ValueError(
-                    f"study {index} of the batch has neither DICOM instances nor a note; "
-                    "a prediction needs at least one of them"
-                )
-        images, image_present = preprocess_images(
-            self.transform,
-            [[Path(p) for p in s.dicom_paths] for s in studies],
-            self.preprocessing.image_size,
-        )
-        windows = self.tokenizer([s.note for s in studies])
-        return PreparedBatch(
-            images=images.to(self.device, memory_format=torch.channels_last),
-            image_present=image_present.to(self.device),
-            windows=windows.to(self.device),
-        )
+        """Preprocess a batch of studies (decoding DICOM, tokenising notes) on ``self.device``.
+
+        Raises :class:`~ml.preprocessing.ImageDecodeError` (naming the file) for a DICOM that
+        cannot be decoded and ``ValueError`` for a study with neither image nor note.
+        """
+        images = self._decode(studies)
+        return self._prepared(studies, cast(list[torch.Tensor | None], images))
 
     def predict(
         self, studies: Sequence[StudyInput], *, batch_size: int = 32
@@ -154,22 +150,88 @@ class Predictor:
         Raises :class:`~ml.preprocessing.ImageDecodeError` (naming the file) for a DICOM that
         cannot be decoded and ``ValueError`` for a study with neither image nor note.
         """
+        return cast(list[StudyPrediction], self._predict(studies, batch_size, keep_errors=False))
+
+    def predict_each(
+        self, studies: Sequence[StudyInput], *, batch_size: int = 32
+    ) -> list[StudyPrediction | ImageDecodeError]:
+        """Like :meth:`predict`, but a study whose image cannot be decoded gets its
+        :class:`~ml.preprocessing.ImageDecodeError` in its place, and the other studies of its
+        batch are still predicted together (as they would be without it)."""
+        return self._predict(studies, batch_size, keep_errors=True)
+
+    def _predict(
+        self, studies: Sequence[StudyInput], batch_size: int, *, keep_errors: bool
+    ) -> list[StudyPrediction | ImageDecodeError]:
         if batch_size < 1:
             raise ValueError("batch_size must be at least 1")
-        predictions: list[StudyPrediction] = []
+        results: list[StudyPrediction | ImageDecodeError] = []
         for start in range(0, len(studies), batch_size):
-            prepared = self.prepare(studies[start : start + batch_size])
-            with torch.inference_mode(), autocast(self.device, self.dtype):
-                output = self._compute_model.forward_windows(
-                    prepared.images, prepared.image_present, prepared.windows
+            chunk = studies[start : start + batch_size]
+            images = self._decode(chunk, keep_errors=keep_errors)
+            errors = {i: x for i, x in enumerate(images) if isinstance(x, ImageDecodeError)}
+            good = [i for i in range(len(chunk)) if i not in errors]
+            forwarded = (
+                self._forward(
+                    self._prepared(
+                        [chunk[i] for i in good],
+                        [cast(torch.Tensor | None, images[i]) for i in good],
+                    )
                 )
-                probabilities = torch.sigmoid(output.logits.float()).cpu().tolist()
-                gates = output.modality_gate.float().cpu().tolist()
-            predictions.extend(
-                self._study_prediction(row, gate)
-                for row, gate in zip(probabilities, gates, strict=True)
+                if good
+                else []
             )
-        return predictions
+            predicted = dict(zip(good, forwarded, strict=True))
+            results.extend(errors.get(i) or predicted[i] for i in range(len(chunk)))
+        return results
+
+    def _decode(
+        self, studies: Sequence[StudyInput], *, keep_errors: bool = False
+    ) -> list[torch.Tensor | ImageDecodeError | None]:
+        """Each study's image (1, S, S), ``None`` without one, or (``keep_errors``) the error
+        that decoding it raised."""
+        for index, study in enumerate(studies):
+            if not study.dicom_paths and not note_is_present(study.note):
+                raise ValueError(
+                    f"study {index} of the batch has neither DICOM instances nor a note; "
+                    "a prediction needs at least one of them"
+                )
+        images: list[torch.Tensor | ImageDecodeError | None] = []
+        for study in studies:
+            try:
+                images.append(
+                    load_study_image(self.transform, [Path(p) for p in study.dicom_paths])
+                    if study.dicom_paths
+                    else None
+                )
+            except ImageDecodeError as error:
+                if not keep_errors:
+                    raise
+                images.append(error)
+        return images
+
+    def _prepared(
+        self, studies: Sequence[StudyInput], images: Sequence[torch.Tensor | None]
+    ) -> PreparedBatch:
+        stacked, image_present = stack_images(images, self.preprocessing.image_size)
+        windows = self.tokenizer([s.note for s in studies])
+        return PreparedBatch(
+            images=stacked.to(self.device, memory_format=torch.channels_last),
+            image_present=image_present.to(self.device),
+            windows=windows.to(self.device),
+        )
+
+    def _forward(self, prepared: PreparedBatch) -> list[StudyPrediction]:
+        with torch.inference_mode(), autocast(self.device, self.dtype):
+            output = self._compute_model.forward_windows(
+                prepared.images, prepared.image_present, prepared.windows
+            )
+            probabilities = torch.sigmoid(output.logits.float()).cpu().tolist()
+            gates = output.modality_gate.float().cpu().tolist()
+        return [
+            self._study_prediction(row, gate)
+            for row, gate in zip(probabilities, gates, strict=True)
+        ]
 
     def _study_prediction(self, probabilities: list[float], gate: float) -> StudyPrediction:
         findings = [

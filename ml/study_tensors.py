@@ -38,13 +38,24 @@ def preprocess_images(
     A study without paths gets a zero image and ``image_present`` False. Decoding errors raise
     :class:`~ml.preprocessing.ImageDecodeError` naming the file.
     """
-    images = torch.zeros(len(studies), 1, image_size, image_size)
-    present = torch.zeros(len(studies), dtype=torch.bool)
-    for index, paths in enumerate(tqdm(studies, desc=description, disable=not progress)):
-        if paths:
-            images[index] = load_study_image(transform, paths)
+    decoded = [
+        load_study_image(transform, paths) if paths else None
+        for paths in tqdm(studies, desc=description, disable=not progress)
+    ]
+    return stack_images(decoded, image_size)
+
+
+def stack_images(
+    images: Sequence[torch.Tensor | None], image_size: int
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Decoded images (1, S, S), ``None`` for a study without one → (N, 1, S, S), present (N,)."""
+    stacked = torch.zeros(len(images), 1, image_size, image_size)
+    present = torch.zeros(len(images), dtype=torch.bool)
+    for index, image in enumerate(images):
+        if image is not None:
+            stacked[index] = image
             present[index] = True
-    return images, present
+    return stacked, present
 
 
 def encode_note_features(

@@ -71,6 +71,25 @@ def test_undecodable_dicom_raises_image_decode_error(predictor: Predictor) -> No
         predictor.predict([StudyInput(dicom_paths=[broken], note="no fever")])
 
 
+def test_predict_each_puts_a_decode_error_in_its_study_s_place(
+    predictor: Predictor, tiny_studies: list
+) -> None:
+    """One undecodable study must not cost the rest of its batch their predictions."""
+    broken = StudyInput(dicom_paths=[Path(get_testdata_file("JPEG-lossy.dcm"))], note="no fever")
+    good = tiny_studies[:4]
+    results = predictor.predict_each([good[0], broken, *good[1:3], broken, good[3]], batch_size=3)
+    errors = [results[1], results[4]]
+    assert all(isinstance(e, ImageDecodeError) and "JPEG-lossy.dcm" in str(e) for e in errors)
+    alone = predictor.predict(good, batch_size=1)
+    for result, expected in zip(
+        [results[0], results[2], results[3], results[5]], alone, strict=True
+    ):
+        assert isinstance(result, StudyPrediction)
+        for a, b in zip(result.findings, expected.findings, strict=True):
+            assert a.probability == pytest.approx(b.probability, abs=1e-5)
+    assert all(isinstance(r, ImageDecodeError) for r in predictor.predict_each([broken, broken]))
+
+
 def test_long_note_is_windowed_not_truncated(predictor: Predictor) -> None:
     tokenizer = predictor.tokenizer
     first_part = "fever " * 600

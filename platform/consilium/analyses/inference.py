@@ -91,30 +91,22 @@ def studies_predict(
 ) -> list[StudyScores | InferenceInputError]:
     """Run the model on several studies in one batch; one result per study, in order.
 
-    A study whose image cannot be decoded gets an :class:`InferenceInputError` in its place and
-    the others are still predicted: the model names only the first bad file, so such a batch is
-    run again one study at a time.
+    A study whose image cannot be decoded gets an :class:`InferenceInputError` naming the file
+    in its place, and the others are still predicted together.
     """
     from ml.inference import StudyInput
     from ml.preprocessing import ImageDecodeError
 
     predictor = _predictor(checkpoint_dir)
-    try:
-        predictions = predictor.predict(
-            [StudyInput(dicom_paths=s.dicom_paths, note=s.note) for s in studies],
-            batch_size=settings.ML_BATCH_SIZE,
-        )
-    except ImageDecodeError as error:
-        if len(studies) == 1:
-            return [InferenceInputError(f"An image of the study could not be decoded: {error}")]
-        return [
-            result
-            for study in studies
-            for result in studies_predict(checkpoint_dir=checkpoint_dir, studies=[study])
-        ]
+    predictions = predictor.predict_each(
+        [StudyInput(dicom_paths=s.dicom_paths, note=s.note) for s in studies],
+        batch_size=settings.ML_BATCH_SIZE,
+    )
     computed_with = {"device": str(predictor.device), "precision": predictor.precision}
     return [
-        StudyScores(
+        InferenceInputError(f"An image of the study could not be decoded: {prediction}")
+        if isinstance(prediction, ImageDecodeError)
+        else StudyScores(
             findings=[
                 FindingScore(
                     finding=item.finding,
