@@ -71,7 +71,7 @@ def autocast_weights(model: nn.Module, dtype: torch.dtype) -> nn.Module:
 
     Autocast casts each linear and convolution weight to ``dtype`` on every call and forgets the
     copy when the context closes, so a predictor re-cast all of its weights for every batch:
-    about 7 ms a call for the demo model on two CPU cores, a fifth of a one-study prediction.
+    4-7 ms a call for the demo model on two CPU cores, 10-20% of a one-study prediction.
     The returned copy stores those weights in ``dtype`` already; every other parameter and
     buffer (norms, embeddings) is shared with ``model``, not copied. Under the same autocast its
     outputs are bit-identical to ``model``'s, and ``model`` itself is untouched, so fp32 work on

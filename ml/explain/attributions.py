@@ -16,9 +16,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import NamedTuple
 
+import numpy as np
 import torch
 from captum.attr import IntegratedGradients, LayerAttribution, LayerGradCam
-from captum.attr._utils.approximation_methods import approximation_parameters
 
 from ml.explain.context import StudyContext, fusion_logits, image_logits, window_logits
 from ml.model import ConsiliumNet
@@ -69,7 +69,8 @@ def note_token_scores(
     embedding = text_model.get_input_embeddings()
     with torch.no_grad():
         actual, baseline = embedding(context.input_ids), embedding(reference)
-    step_sizes, alphas = (f(steps) for f in approximation_parameters("gausslegendre"))
+    nodes, weights = np.polynomial.legendre.leggauss(steps)  # Captum's "gausslegendre" on [0, 1]
+    alphas, step_sizes = ((nodes + 1) / 2).tolist(), (weights / 2).tolist()
     totals = torch.zeros(len(targets), *actual.shape, dtype=actual.dtype, device=actual.device)
     n_windows = context.input_ids.shape[0]
     chunk = max(batch, 1)
