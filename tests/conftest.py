@@ -210,8 +210,11 @@ class WorkerPool:
         self.env, self.logs = env, logs
         self.running: list[WorkerProcess] = []
 
-    def start(self, name: str) -> WorkerProcess:
-        worker = WorkerProcess(self.env, name=name, log=self.logs / f"{name}.log").start()
+    def start(self, name: str, **env: str) -> WorkerProcess:
+        """Start a worker named ``name``; ``env`` adds or overrides environment variables."""
+        worker = WorkerProcess(
+            {**self.env, **env}, name=name, log=self.logs / f"{name}.log"
+        ).start()
         self.running.append(worker)
         return worker
 

@@ -208,8 +208,8 @@ if ML_BATCH_SIZE < 1:
 # Another delivery of an analysis that a batch has claimed leaves it to that batch for this long;
 # after it, the batch's worker is presumed dead and the delivery runs the analysis itself.
 ANALYSIS_CLAIM_SECONDS = env.int("ANALYSIS_CLAIM_SECONDS", default=600)
-# A worker loads the active model version as it starts (in the background), not on its first
-# analysis; off, each checkpoint is loaded when an analysis first needs it.
+# A worker loads the active model version as it starts, before its first task; off, each
+# checkpoint is loaded when an analysis first needs it.
 ML_PRELOAD = env.bool("ML_PRELOAD", default=True)
 # Arithmetic of predictions: "auto" is bf16 on CUDA and on CPUs that multiply bf16 natively
 # (AVX512-BF16, AMX), fp32 elsewhere; "float32" forces the exact path (ml.devices).

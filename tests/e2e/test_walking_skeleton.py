@@ -76,8 +76,9 @@ def test_killed_worker_still_ends_with_one_set_of_predictions(
     model = model_version_register(checkpoint_dir=checkpoint_dir)
     _, token = site_token("kill")
     base = live_server.url
-    # A fresh worker loads the model lazily inside the first task: the analysis is RUNNING meanwhile.
-    worker = only_new_workers.start("kill-test@localhost")
+    # Without preloading, a fresh worker loads the model inside the first task: the analysis is
+    # RUNNING meanwhile, long enough to kill the worker in the middle of it.
+    worker = only_new_workers.start("kill-test@localhost", ML_PRELOAD="false")
     sent_uid = upload_study(base, token, "CT_small.dcm", "MR_small.dcm")
     created = requests.post(
         f"{base}/api/v1/analyses",

@@ -4,12 +4,10 @@ active model before the first analysis asks for it."""
 from __future__ import annotations
 
 import logging
-import threading
 import time
 
 from celery.signals import worker_init, worker_ready, worker_shutdown
 from django.conf import settings
-from django.db import connections
 
 logger = logging.getLogger(__name__)
 _heartbeats: list = []
@@ -44,14 +42,35 @@ def recover_orphaned_analyses(sender=None, **kwargs) -> None:
 
 
 @worker_ready.connect
+def start_heartbeat(sender=None, **kwargs) -> None:
+    """A thread that keeps /health/ green while a solo worker is busy with a long task."""
+    from consilium.core.health import WorkerHeartbeat
+
+    heartbeat = WorkerHeartbeat(getattr(sender, "hostname", "") or "worker")
+    heartbeat.start()
+    _heartbeats.append(heartbeat)
+
+
+@worker_shutdown.connect
+def stop_heartbeat(sender=None, **kwargs) -> None:
+    while _heartbeats:
+        heartbeat = _heartbeats.pop()
+        heartbeat.stop()
+        heartbeat.join(timeout=2)
+
+
+@worker_ready.connect
 def preload_active_model(sender=None, **kwargs) -> None:
-    """Load the active model version in a background thread while the worker starts taking
-    tasks, so the first analysis after a (re)start does not wait seconds for the weights."""
-    if settings.ML_PRELOAD:
-        threading.Thread(target=_active_model_load, name="model-preload", daemon=True).start()
+    """Load the active model version before the worker takes its first task, so the first
+    analysis after a (re)start does not pay for the weights (connected after the heartbeat, so
+    /health/ sees the worker while it loads).
 
-
-def _active_model_load() -> None:
+    In the worker's own thread, not a background one: MONAI and transformers import their
+    submodules lazily and not thread-safely, and a task importing them while a loader thread did
+    failed with ImportError.
+    """
+    if not settings.ML_PRELOAD:
+        return
     from consilium.analyses.inference import model_preload
     from consilium.registry.selectors import model_version_active
 
@@ -70,23 +89,3 @@ def _active_model_load() -> None:
         )
     except Exception:  # the first analysis retries the load and fails with the reason
         logger.exception("Could not preload the active model version.")
-    finally:
-        connections.close_all()  # this thread's connections only
-
-
-@worker_ready.connect
-def start_heartbeat(sender=None, **kwargs) -> None:
-    """A thread that keeps /health/ green while a solo worker is busy with a long task."""
-    from consilium.core.health import WorkerHeartbeat
-
-    heartbeat = WorkerHeartbeat(getattr(sender, "hostname", "") or "worker")
-    heartbeat.start()
-    _heartbeats.append(heartbeat)
-
-
-@worker_shutdown.connect
-def stop_heartbeat(sender=None, **kwargs) -> None:
-    while _heartbeats:
-        heartbeat = _heartbeats.pop()
-        heartbeat.stop()
-        heartbeat.join(timeout=2)
