@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from django.db import connections
 
 from consilium.accounts.services import user_create
 from consilium.analyses.models import Analysis, AnalysisStatus
@@ -53,6 +54,9 @@ def browser_page(monkeypatch):
         page.set_default_timeout(30_000)
         yield page
         browser.close()
+        # ORM calls made while Playwright's loop ran keep their connection in its context, where
+        # the test database's teardown does not look; left open, it blocked DROP DATABASE.
+        connections.close_all()
 
 
 def canvas_brightness(page) -> float:
