@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 
 import pytest
 
@@ -23,5 +24,24 @@ def test_a_starting_worker_loads_the_active_model_version(worker_pool, checkpoin
         )
         assert loaded.groups() == (model.name, model.version)
         assert "Could not preload" not in worker.log_text()
+    finally:
+        worker.stop()
+
+
+def test_a_checkpoint_that_fails_to_load_does_not_stop_the_worker(
+    worker_pool, checkpoint_dir, tmp_path
+) -> None:
+    broken = tmp_path / "broken"
+    shutil.copytree(checkpoint_dir, broken)
+    model_version_register(checkpoint_dir=broken)
+    (broken / "model.safetensors").write_bytes(b"not safetensors")
+    worker = worker_pool.start("broken-preload-worker@localhost")  # returns once it answers pings
+    try:
+        wait_for(
+            lambda: "Could not preload the active model version" in worker.log_text(),
+            60,
+            "the worker to log the failed preload",
+        )
+        assert worker.process is not None and worker.process.poll() is None
     finally:
         worker.stop()
