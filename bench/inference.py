@@ -49,7 +49,7 @@ from workload import model_and_studies  # noqa: E402  (bench/ is sys.path[0] whe
 
 from ml.checkpoint import read_model_card  # noqa: E402
 from ml.demo import DEMO_IMAGE_SIZE  # noqa: E402
-from ml.devices import PRECISIONS  # noqa: E402
+from ml.devices import PRECISIONS, autocast  # noqa: E402
 from ml.inference import Predictor  # noqa: E402
 
 
@@ -147,6 +147,58 @@ def _against_float32(
     }
 
 
+def _stages(
+    predictor: Predictor, studies: list, batch_sizes: tuple[int, ...], repeat: int
+) -> dict[str, dict[str, float]]:
+    """Wall milliseconds per study of each stage of ``predict`` at each batch size:
+    ``preprocessing`` (DICOM decoding, the MONAI transform, tokenisation), ``image_encoder``,
+    ``text_encoder`` and ``fusion``, each timed over the whole set on its own inputs, with the
+    text encoder's tokens per note and the rate its matrix products reach (GFLOP/s: two per
+    weight per token, attention left out). They show which stage batching shares and which it
+    cannot."""
+    return {str(size): _stage_row(predictor, studies, size, repeat) for size in batch_sizes}
+
+
+def _stage_row(predictor: Predictor, studies: list, size: int, repeat: int) -> dict[str, float]:
+    model = predictor.model
+    groups = [studies[i : i + size] for i in range(0, len(studies), size)]
+    prepared = [predictor.prepare(group) for group in groups]
+    tokens = sum(int(p.windows.attention_mask.sum()) for p in prepared)
+
+    def per_study(run: Callable[[], object]) -> float:
+        run()  # warm-up
+        return _measure(run, repeat)["wall_s"] / len(studies) * 1000
+
+    row = {"preprocessing_ms": per_study(lambda: [predictor.prepare(g) for g in groups])}
+    # one autocast context around every call, so weights are cast once, as in the predictor
+    with torch.inference_mode(), autocast(predictor.device, predictor.dtype):
+        row["image_encoder_ms"] = per_study(
+            lambda: [model.image_encoder(p.images) for p in prepared]
+        )
+        row["text_encoder_ms"] = per_study(
+            lambda: [model.encode_notes(p.windows) for p in prepared]
+        )
+        features = [
+            (model.image_encoder(p.images), model.encode_notes(p.windows)) for p in prepared
+        ]
+        row["fusion_ms"] = per_study(
+            lambda: [
+                model.fusion(i.feature_map, i.pooled, p.image_present, t.tokens, t.mask)
+                for (i, t), p in zip(features, prepared, strict=True)
+            ]
+        )
+    text_weights = sum(
+        module.weight.numel()
+        for module in model.text_encoder.modules()
+        if isinstance(module, torch.nn.Linear)
+    )
+    row["tokens_per_note"] = tokens / len(studies)
+    row["text_encoder_gflop_per_s"] = (
+        2 * text_weights * row["tokens_per_note"] / (row["text_encoder_ms"] / 1000) / 1e9
+    )
+    return row
+
+
 def _measure(run: Callable[[], object], repeat: int) -> dict[str, float]:
     cpu, wall = [], []
     for _ in range(repeat):
@@ -204,6 +256,7 @@ def main(argv: list[str] | None = None) -> None:
             [int(size) for size in args.batch_sizes.split(",") if size.strip()],
             args.repeat,
         )
+        stages = _stages(predictor, studies, (1, args.batch_size), args.repeat)
         against_float32 = _against_float32(predictor, checkpoint, studies, args.batch_size)
         card = read_model_card(checkpoint)
 
@@ -226,6 +279,7 @@ def main(argv: list[str] | None = None) -> None:
         "speedup_cpu": per_study["one_by_one"]["cpu_s"] / per_study["batched"]["cpu_s"],
         "speedup_wall": per_study["one_by_one"]["wall_s"] / per_study["batched"]["wall_s"],
         "precision": predictor.precision,
+        "stages_by_batch_size": stages,
         "against_float32": against_float32,
         "torch": torch.__version__,
         "by_batch_size": sweep,
