@@ -26,9 +26,8 @@ from consilium.audit.services import Actor, audit_record
 from consilium.feedback.selectors import SkippedStudy, StudyLabels, labelled_set
 from consilium.imaging.models import ClinicalNote, Instance
 from consilium.imaging.selectors import INSTANCE_ORDER
+from ml.dataset import ID_COLUMNS, LABELS_FILE  # the layout `python -m ml.train` reads (no torch)
 
-LABELS_FILE = "labels.csv"
-ID_COLUMNS = ("study_id", "dicom_path", "note_path")
 NOTE_SEPARATOR = "\n\n"  # how analyses.services.study_inputs joins a study's notes
 COPY_CHUNK = 1 << 20
 
