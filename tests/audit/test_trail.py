@@ -183,3 +183,27 @@ def test_the_demo_site_has_an_auditor_who_reads_its_trail(client) -> None:
     assert logged_in.status_code == 302
     assert client.get("/audit/").status_code == 200
     assert client.post("/studies/1/analyse").status_code == 403  # reads, starts nothing
+
+
+def test_a_long_trail_is_counted_up_to_the_cap_and_exported_whole(
+    client, trail, monkeypatch
+) -> None:
+    """Counting millions of events on every page view is slow: past the cap the page says "more
+    than" and pages the newest events only; the CSV still has every one of them."""
+    monkeypatch.setattr("consilium.audit.selectors.COUNT_CAP", 3)
+    client.force_login(trail["auditor"])
+    response = client.get("/audit/")
+    page = response.context["page"]
+    assert page.paginator.capped and page.paginator.count == 3
+    assert [e.action for e in page.object_list] == [
+        Action.ANALYSIS_REQUESTED,
+        Action.STUDY_VIEWED,
+        Action.REPORT_GENERATED,
+    ]
+    assert not page.has_next()
+    assert "More than 3 events" in response.content.decode()
+    exported = rows_of(client.get("/audit/events.csv"))
+    assert len(exported) == 6  # all five events, and the export recorded before it streams
+    narrowed = client.get("/audit/", {"action": Action.STUDY_VIEWED})
+    assert not narrowed.context["page"].paginator.capped
+    assert "2 events match the filters" in narrowed.content.decode()

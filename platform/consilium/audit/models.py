@@ -44,7 +44,12 @@ class AuditEvent(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["object_type", "object_id"])]
+        indexes = [
+            models.Index(fields=["object_type", "object_id"]),
+            # the trail page: a site's events newest first, by action or not
+            models.Index(fields=["site", "-created_at", "-id"], name="audit_site_newest"),
+            models.Index(fields=["site", "action", "-created_at"], name="audit_site_action_newest"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.actor_label} {self.action} {self.object_type}:{self.object_id}"
