@@ -200,7 +200,7 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 MODELS_DIR = Path(env.str("MODELS_DIR", default=str(VAR_DIR / "models")))
 ML_DEVICE = env.str("ML_DEVICE", default="cpu")
 # A worker runs the analysis it was sent together with up to ML_BATCH_SIZE - 1 other queued
-# analyses of the same model, in one batch (1.5-2.3x faster a study on two CPU cores, 4x on a
+# analyses of the same model, in one batch (1.5-2.6x faster a study on two CPU cores, 4x on a
 # GPU; bench/inference.py).
 ML_BATCH_SIZE = env.int("ML_BATCH_SIZE", default=32)
 if ML_BATCH_SIZE < 1:
