@@ -160,7 +160,7 @@ def _stages(
 
 
 def _stage_row(predictor: Predictor, studies: list, size: int, repeat: int) -> dict[str, float]:
-    model = predictor.model
+    model = predictor.compute_model  # what predict() runs, its weights already in its dtype
     groups = [studies[i : i + size] for i in range(0, len(studies), size)]
     prepared = [predictor.prepare(group) for group in groups]
     tokens = sum(int(p.windows.attention_mask.sum()) for p in prepared)
@@ -170,7 +170,6 @@ def _stage_row(predictor: Predictor, studies: list, size: int, repeat: int) -> d
         return _measure(run, repeat)["wall_s"] / len(studies) * 1000
 
     row = {"preprocessing_ms": per_study(lambda: [predictor.prepare(g) for g in groups])}
-    # one autocast context around every call, so weights are cast once, as in the predictor
     with torch.inference_mode(), autocast(predictor.device, predictor.dtype):
         row["image_encoder_ms"] = per_study(
             lambda: [model.image_encoder(p.images) for p in prepared]

@@ -100,9 +100,10 @@ class Predictor:
         self.transform = build_image_transform(loaded.preprocessing)
         self.device = device
         self.dtype = inference_dtype(device, precision)
-        # what predict() runs: ``model`` with its matrix weights held in ``dtype`` (the same
-        # numbers autocast would compute with); ``model`` stays fp32 for explanations
-        self._compute_model = autocast_weights(self.model, self.dtype)
+        # what predict() runs, under autocast: ``model`` with its matrix weights held in
+        # ``dtype`` (the numbers autocast would compute with); ``model`` stays fp32 for
+        # explanations
+        self.compute_model = autocast_weights(self.model, self.dtype)
         self._thresholds = [self.card.thresholds[f] for f in self.card.findings]
 
     @classmethod
@@ -223,7 +224,7 @@ class Predictor:
 
     def _forward(self, prepared: PreparedBatch) -> list[StudyPrediction]:
         with torch.inference_mode(), autocast(self.device, self.dtype):
-            output = self._compute_model.forward_windows(
+            output = self.compute_model.forward_windows(
                 prepared.images, prepared.image_present, prepared.windows
             )
             probabilities = torch.sigmoid(output.logits.float()).cpu().tolist()

@@ -115,7 +115,7 @@ def study_inputs(study: Study) -> StudyInputs:
 def analysis_execute(*, analysis_id: str, worker: str, claim: str = "") -> None:
     """Run one analysis, and in the same batch up to ``ML_BATCH_SIZE - 1`` other queued analyses
     of the same model (oldest first): a backlog is predicted batch by batch, which is faster a
-    study (1.5-2.3x on two CPU cores, 4x on an H100; ``bench/inference.py`` measures it).
+    study (``bench/backlog.py`` measures it).
 
     ``claim`` names the caller (the task id; a fresh token if empty). Safe to call twice or after
     a crash (the status says what is left): a delivery of an analysis that another batch claimed
